@@ -1,0 +1,80 @@
+// Op codes of the plan format; the C side mirrors them in native/plan.h.
+// docs/plan-format.md is the specification of every op's arguments and effect.
+
+export const PLAN_MAGIC = 'CRPL';
+export const PLAN_VERSION = 1;
+export const PLAN_FLAG_DEBUG = 1;
+
+export const Op = {
+  // parent ops (stage 0)
+  NS_JOIN: 1,
+  UNSHARE_PARENT: 2,
+  TIMENS_OFFSETS: 3,
+  CONSOLE_SOCKET: 4,
+  STATE_DIR: 5,
+  FOREGROUND: 6,
+  CLONE: 10,
+  SETGROUPS: 11,
+  UID_MAP: 12,
+  GID_MAP: 13,
+  CGROUP_JOIN: 14,
+  BPF_DEVICES: 15,
+  // child ops
+  UNSHARE: 100,
+  BECOME_ROOT: 101,
+  SYNC: 102,
+  SETSID: 103,
+  ROOTFS: 110,
+  MOUNT: 111,
+  MOUNT_IN_ROOT: 112,
+  MKNOD_IN_ROOT: 113,
+  SYMLINK_IN_ROOT: 114,
+  MKDIR_IN_ROOT: 115,
+  PIVOT_ROOT: 116,
+  MOVE_ROOT: 117,
+  MASK_PATH: 118,
+  READONLY_PATH: 119,
+  SYSCTL: 120,
+  HOSTNAME: 121,
+  DOMAINNAME: 122,
+  RLIMIT: 123,
+  OOM_SCORE_ADJ: 124,
+  HOOK: 125,
+  CONSOLE: 126,
+  WAIT_START: 127,
+  SETGROUPS_IDS: 130,
+  SETUSER: 131,
+  UMASK: 132,
+  CAPS_BOUNDING: 133,
+  CAPS: 134,
+  NO_NEW_PRIVS: 135,
+  SECCOMP_INIT: 136,
+  SECCOMP_ARCH: 137,
+  SECCOMP_RULE: 138,
+  SECCOMP_LOAD: 139,
+  CHDIR: 140,
+  EXEC: 141,
+} as const;
+
+export type OpName = keyof typeof Op;
+
+export const OP_NAMES: ReadonlyMap<number, OpName> = new Map(
+  (Object.entries(Op) as [OpName, number][]).map(([name, code]) => [code, name]),
+);
+
+/** An argument: string, integer (int64) or raw bytes. */
+export type Arg = string | number | bigint | Uint8Array;
+
+export interface PlanOp {
+  op: OpName;
+  args: Arg[];
+}
+
+export interface Plan {
+  debug?: boolean;
+  ops: PlanOp[];
+}
+
+export function isParentOp(name: OpName): boolean {
+  return Op[name] < 100;
+}
