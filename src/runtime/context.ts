@@ -1,0 +1,36 @@
+// What every runtime command needs: the state store, the cgroup manager and a way to report
+// warnings and debug lines without printing (the CLI decides how to render them).
+import { openCgroupManager, type CgroupManager } from './cgroup/index.js';
+import { DEFAULT_ROOT, StateStore } from './state-store.js';
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+export interface RuntimeOptions {
+  root?: string;
+  debug?: boolean;
+  log?: (level: LogLevel, message: string) => void;
+}
+
+export class RuntimeContext {
+  readonly store: StateStore;
+  readonly debug: boolean;
+  private cgroupManager: CgroupManager | undefined;
+  private readonly logger: (level: LogLevel, message: string) => void;
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.store = new StateStore(opts.root ?? DEFAULT_ROOT);
+    this.debug = opts.debug ?? false;
+    this.logger = opts.log ?? (() => {});
+  }
+
+  /** Detected on first use: commands such as `state` or `list` never pay for it. */
+  get cgroups(): CgroupManager {
+    this.cgroupManager ??= openCgroupManager();
+    return this.cgroupManager;
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (level === 'debug' && !this.debug) return;
+    this.logger(level, message);
+  }
+}

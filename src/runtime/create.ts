@@ -1,0 +1,152 @@
+// `create`: validate the bundle, reserve the id, make the cgroup, run the plan through the
+// helper and leave the init blocked on exec.fifo until `start` (as runc does).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CleanupError, CorralError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { processStartTime } from '../util/proc.js';
+import type { CreatedCgroup } from './cgroup/index.js';
+import type { RuntimeContext } from './context.js';
+import { runHelper, type HelperSession, type StdioSlot } from './helper.js';
+import { hookState } from './oci-state.js';
+import { buildCreatePlan } from './plan/create-plan.js';
+import { deviceRules } from './plan/devices.js';
+import { runHooks } from './hooks.js';
+import { parseSpecFile, validateSpec, type Spec } from './spec/index.js';
+import type { ContainerRecord } from './state-store.js';
+
+export interface CreateOptions {
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  /** `run` in the foreground: the helper stays as the init's parent and exits with its status */
+  foreground?: boolean;
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
+}
+
+export interface Created {
+  record: ContainerRecord;
+  session: HelperSession;
+}
+
+export function loadBundle(bundleDir: string, warn: (msg: string) => void): Spec {
+  const bundle = resolve(bundleDir);
+  const { spec, warnings } = validateSpec(parseSpecFile(join(bundle, 'config.json')), { bundle });
+  for (const w of warnings) warn(`${w.path}: ${w.message}`);
+  return spec;
+}
+
+export async function create(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
+  const bundle = resolve(opts.bundle ?? '.');
+  const spec = loadBundle(bundle, (m) => ctx.log('warning', m));
+  const proc = spec.process;
+  if (proc?.terminal && !opts.consoleSocket) {
+    throw new CorralError('INVALID_ARGUMENT', `container "${id}": process.terminal is true but no --console-socket was given`, {
+      hint: 'pass --console-socket PATH (a unix socket that receives the pty master), or set "terminal": false in config.json',
+    });
+  }
+  const stateDir = ctx.store.reserve(id);
+  let cgroup: CreatedCgroup | undefined;
+  let session: HelperSession | undefined;
+  try {
+    execFileSync('mkfifo', ['-m', '0622', join(stateDir, 'exec.fifo')]);
+    const configPath = join(stateDir, 'config.json');
+    writeFileAtomic(configPath, JSON.stringify(spec));
+    cgroup = await makeCgroup(ctx, id, spec);
+    const record: ContainerRecord = {
+      id,
+      bundle,
+      rootfs: spec.root?.path ?? '',
+      pid: 0,
+      created: new Date().toISOString(),
+      annotations: spec.annotations,
+      cgroup,
+      owner: process.getuid?.() === 0 ? 'root' : String(process.getuid?.() ?? ''),
+      configPath,
+    };
+    session = startHelper(ctx, spec, record, stateDir, opts, cgroup);
+    record.pid = await session.pid;
+    await session.settled;
+    record.pidStartTime = processStartTime(record.pid);
+    ctx.store.save(record);
+    if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(record.pid), 0o644);
+    return { record, session };
+  } catch (err) {
+    await abandon(ctx, id, session, cgroup, err);
+    throw err;
+  }
+}
+
+async function makeCgroup(ctx: RuntimeContext, id: string, spec: Spec): Promise<CreatedCgroup> {
+  const linux = spec.linux ?? {};
+  const selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
+  const path = ctx.cgroups.resolvePath(linux.cgroupsPath, id, selfCgroup);
+  const resources = { ...(linux.resources ?? {}), devices: deviceRules(linux.resources?.devices, linux.devices) };
+  return ctx.cgroups.create(path, resources);
+}
+
+function startHelper(
+  ctx: RuntimeContext,
+  spec: Spec,
+  record: ContainerRecord,
+  stateDir: string,
+  opts: CreateOptions,
+  cgroup: CreatedCgroup,
+): HelperSession {
+  const hooks = spec.hooks ?? {};
+  const syncForHooks = Boolean(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length || hooks.startContainer?.length);
+  const system = ctx.cgroups.system;
+  const plan = buildCreatePlan({
+    spec,
+    bundle: record.bundle,
+    stateDir,
+    consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
+    noPivot: opts.noPivot,
+    foreground: opts.foreground,
+    debug: ctx.debug,
+    cgroup: {
+      joinDirs: cgroup.joinDirs,
+      unifiedDir: cgroup.unifiedDir,
+      devicesProgram: cgroup.devicesProgram,
+      view: { layout: system.layout, v1: system.v1, unified: system.unified, path: cgroup.path },
+    },
+    syncForHooks,
+  });
+  return runHelper(plan, {
+    context: `create container "${record.id}"`,
+    stdio: opts.stdio,
+    onDebug: (line) => ctx.log('debug', line),
+    onSync: async (_name, pid) => {
+      const state = hookState(record, 'creating', pid);
+      await runHooks('prestart', hooks.prestart, state);
+      await runHooks('createRuntime', hooks.createRuntime, state);
+      return JSON.stringify(state);
+    },
+  });
+}
+
+/** Undo a failed create; the original failure stays the headline. */
+async function abandon(ctx: RuntimeContext, id: string, session: HelperSession | undefined, cgroup: CreatedCgroup | undefined, original: unknown): Promise<void> {
+  try {
+    if (session) {
+      const pid = await session.pid.catch(() => 0);
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await session.exit.catch(() => 0);
+    }
+    if (cgroup) {
+      await ctx.cgroups.killAll(cgroup, 'SIGKILL').catch(() => {});
+      await ctx.cgroups.destroy(cgroup);
+    }
+    ctx.store.remove(id);
+  } catch (cleanup) {
+    throw new CleanupError(original, cleanup);
+  }
+}

@@ -1,0 +1,162 @@
+// Runs a plan through the native helper and turns its status lines into events and typed
+// errors. Protocol: docs/plan-format.md (fd 3 plan, fd 4 status, fd 5 control).
+import { spawn, type ChildProcess, type IOType } from 'node:child_process';
+import { constants } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { CorralError } from '../util/errors.js';
+import { helperPath } from './helper-path.js';
+import { encodePlan } from './plan/encode.js';
+import type { Plan } from './plan/ops.js';
+
+export interface HelperFailure {
+  stage: string;
+  step: number;
+  op: string;
+  errno: number;
+  errname: string;
+  message: string;
+}
+
+export class HelperError extends CorralError {
+  readonly failure: HelperFailure;
+  constructor(context: string, failure: HelperFailure, hint?: string) {
+    super('HELPER', `${context}: ${failure.message} (step ${failure.step} ${failure.op}${failure.errname ? `, ${failure.errname}` : ''})`, {
+      hint: hint ?? hintFor(failure),
+    });
+    this.failure = failure;
+  }
+}
+
+function hintFor(f: HelperFailure): string | undefined {
+  if (f.op === 'EXEC' && f.errname === 'ENOENT') return 'check process.args[0] and PATH in config.json: the executable is not in the rootfs';
+  if (f.errname === 'EPERM' || f.errname === 'EACCES') return 'the operation was refused by the kernel; are you root, and does the host allow it?';
+  return undefined;
+}
+
+type StatusLine =
+  | { type: 'pid'; pid: number }
+  | { type: 'sync'; name: string }
+  | { type: 'ready' }
+  | { type: 'debug'; stage: string; step: number; op: string }
+  | ({ type: 'error' } & HelperFailure);
+
+export type StdioSlot = IOType | number | 'inherit';
+
+export interface HelperOptions {
+  /** what the container's stdio (fds 0-2) is; defaults to inheriting ours */
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** answer a SYNC op: return the payload to pass on (or undefined) or throw to abort */
+  onSync?: (name: string, pid: number) => Promise<string | undefined>;
+  onDebug?: (line: string) => void;
+  /** describes what is being run, for error messages ("create container x") */
+  context: string;
+}
+
+export interface HelperSession {
+  child: ChildProcess;
+  /** resolves with the pid of the container process once stage 0 reports it */
+  pid: Promise<number>;
+  /** resolves when the child reports ready (WAIT_START) or reaches exec (status EOF) */
+  settled: Promise<'ready' | 'exec'>;
+  /** resolves with the helper's (stage 0's) exit code */
+  exit: Promise<number>;
+  /** stop listening (after ready) so that this process can exit */
+  detach(): void;
+}
+
+export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
+  const stdio: (StdioSlot | 'pipe')[] = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe', 'pipe', 'pipe'];
+  const child = spawn(helperPath(), ['spawn'], { stdio });
+  const pipes = child.stdio as unknown as (Readable | Writable)[];
+  const planOut = pipes[3] as Writable;
+  const status = pipes[4] as Readable;
+  const control = pipes[5] as Writable;
+  planOut.on('error', () => {});
+  control.on('error', () => {});
+  planOut.end(encodePlan(plan));
+
+  let pidValue = 0;
+  let resolvePid!: (pid: number) => void;
+  let rejectPid!: (err: Error) => void;
+  const pid = new Promise<number>((res, rej) => {
+    resolvePid = res;
+    rejectPid = rej;
+  });
+  const exit = new Promise<number>((res, rej) => {
+    child.on('error', (err) => rej(new CorralError('HELPER', `cannot run the native helper: ${err.message}`, { hint: 'run scripts/setup' })));
+    child.on('exit', (code, signal) => res(code ?? 128 + (signal ? signalNumber(signal) : 0)));
+  });
+
+  const settled = new Promise<'ready' | 'exec'>((resolve, reject) => {
+    let failure: HelperFailure | undefined;
+    let ready = false;
+    const lines = createInterface({ input: status, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      let msg: StatusLine;
+      try {
+        msg = JSON.parse(line) as StatusLine;
+      } catch {
+        failure ??= { stage: 'helper', step: -1, op: '', errno: 0, errname: '', message: `unreadable status line: ${line}` };
+        return;
+      }
+      if (msg.type === 'pid') {
+        pidValue = msg.pid;
+        resolvePid(msg.pid);
+      } else if (msg.type === 'sync') {
+        answerSync(msg.name);
+      } else if (msg.type === 'ready') {
+        ready = true;
+        resolve('ready');
+      } else if (msg.type === 'debug') {
+        opts.onDebug?.(line);
+      } else if (msg.type === 'error') {
+        failure ??= msg;
+      }
+    });
+    lines.on('close', () => {
+      if (failure) {
+        const err = new HelperError(opts.context, failure);
+        rejectPid(err);
+        reject(err);
+        return;
+      }
+      if (ready) return;
+      rejectPid(new CorralError('HELPER', `${opts.context}: the helper stopped before reporting a pid`));
+      if (pidValue) resolve('exec');
+      else exit.then(
+        (code) => reject(new CorralError('HELPER', `${opts.context}: the native helper exited with status ${code} without a report`)),
+        reject,
+      );
+    });
+
+    function answerSync(name: string): void {
+      const handler = opts.onSync ?? (async () => undefined);
+      handler(name, pidValue).then(
+        (payload) => control.write(payload === undefined ? 'go\n' : `go ${payload}\n`),
+        (err: Error) => {
+          failure ??= { stage: 'runtime', step: -1, op: `SYNC ${name}`, errno: 0, errname: '', message: err.message };
+          control.write(`abort ${err.message.replace(/\n/g, ' ')}\n`);
+        },
+      );
+    }
+  });
+  pid.catch(() => {});
+  settled.catch(() => {});
+
+  return {
+    child,
+    pid,
+    settled,
+    exit,
+    detach() {
+      status.destroy();
+      control.destroy();
+      child.unref();
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal] ?? 0;
+}

@@ -1,0 +1,112 @@
+// The whole plan for `create`: namespaces, cgroup join, rootfs and mounts, /dev, the root
+// switch, hardening of /proc and /sys, then the wait for `start`, then the identity change
+// and exec. The order mirrors runc's init so that the differential tests compare like with like.
+import type { Spec } from '../spec/types.js';
+import { CLONE, MS } from './linux-constants.js';
+import { deviceNodes, devOps } from './devices.js';
+import { hookOps } from './hooks.js';
+import { dropPrivilegeOps, oomOps, rlimitOps } from './identity.js';
+import { mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
+import { planNamespaces } from './namespaces.js';
+import { propagationFlag } from './mount-options.js';
+import type { Plan, PlanOp } from './ops.js';
+import { seccompOps } from './seccomp.js';
+
+export interface CreatePlanInput {
+  spec: Spec; // validated; root.path absolute
+  bundle: string;
+  stateDir: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  foreground?: boolean;
+  debug?: boolean;
+  cgroup: { joinDirs: string[]; unifiedDir?: string; devicesProgram?: Uint8Array; view?: CgroupMountView };
+  /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
+  syncForHooks: boolean;
+}
+
+export function buildCreatePlan(input: CreatePlanInput): Plan {
+  const { spec } = input;
+  const linux = spec.linux ?? {};
+  const proc = spec.process;
+  if (!proc) throw new Error('process is required');
+  const rootfs = spec.root?.path ?? '';
+  const ns = planNamespaces(linux);
+  const mounts = spec.mounts ?? [];
+
+  const parent: PlanOp[] = [...ns.beforeClone];
+  if (proc.terminal && input.consoleSocket) parent.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
+  parent.push({ op: 'STATE_DIR', args: [input.stateDir] });
+  if (input.foreground) parent.push({ op: 'FOREGROUND', args: [] });
+  parent.push({ op: 'CLONE', args: [ns.cloneFlags] });
+  parent.push(...ns.afterClone);
+  for (const dir of input.cgroup.joinDirs) parent.push({ op: 'CGROUP_JOIN', args: [dir] });
+  if (input.cgroup.devicesProgram && input.cgroup.unifiedDir) {
+    parent.push({ op: 'BPF_DEVICES', args: [input.cgroup.unifiedDir, input.cgroup.devicesProgram] });
+  }
+
+  const child: PlanOp[] = [];
+  if (ns.newUser) child.push({ op: 'BECOME_ROOT', args: [] });
+  if (ns.newCgroup) child.push({ op: 'UNSHARE', args: [CLONE.NEWCGROUP] });
+  if (input.syncForHooks) child.push({ op: 'SYNC', args: ['createRuntime'] });
+  child.push(...rootfsPrepOps(rootfs, linux.rootfsPropagation));
+  child.push(
+    ...mountOps(mounts, {
+      bundle: input.bundle,
+      rootfs,
+      newNetNs: ns.newNet,
+      newCgroupNs: ns.newCgroup,
+      cgroups: input.cgroup.view,
+    }),
+  );
+  child.push(...devOps(deviceNodes(linux.devices), { userNamespace: ns.newUser, mounts }));
+  child.push({ op: 'MKDIR_IN_ROOT', args: [proc.cwd, 0o755] });
+  child.push(...hookOps(spec.hooks?.createContainer));
+  child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
+  const prop = propagationFlag(linux.rootfsPropagation);
+  if (prop !== undefined && (prop & MS.SHARED) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });
+  child.push(...hardeningOps(spec));
+  child.push({ op: 'SETSID', args: [] });
+  if (proc.terminal) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
+  child.push(...rlimitOps(proc.rlimits), ...oomOps(proc));
+  child.push({ op: 'WAIT_START', args: [] });
+  child.push(...hookOps(spec.hooks?.startContainer));
+  child.push(...processOps(spec));
+  return { debug: input.debug, ops: [...parent, ...child] };
+}
+
+function hardeningOps(spec: Spec): PlanOp[] {
+  const linux = spec.linux ?? {};
+  const ops: PlanOp[] = [];
+  for (const path of linux.readonlyPaths ?? []) ops.push({ op: 'READONLY_PATH', args: [path] });
+  for (const path of linux.maskedPaths ?? []) ops.push({ op: 'MASK_PATH', args: [path] });
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    ops.push({ op: 'SYSCTL', args: [key.replace(/\./g, '/'), value] });
+  }
+  if (spec.hostname !== undefined) ops.push({ op: 'HOSTNAME', args: [spec.hostname] });
+  if (spec.domainname !== undefined) ops.push({ op: 'DOMAINNAME', args: [spec.domainname] });
+  if (spec.root?.readonly) ops.push({ op: 'MOUNT', args: ['', '/', '', MS.REMOUNT | MS.BIND | MS.RDONLY, ''] });
+  return ops;
+}
+
+/**
+ * Identity change, seccomp and exec. Without no_new_privs the filter must be loaded while
+ * CAP_SYS_ADMIN is still held; with it, as late as possible (as runc does).
+ */
+export function processOps(spec: Spec): PlanOp[] {
+  const proc = spec.process;
+  if (!proc) return [];
+  const filter = seccompOps(spec.linux?.seccomp);
+  const drop = dropPrivilegeOps(proc);
+  const nnp = proc.noNewPrivileges === true;
+  const args = proc.args ?? [];
+  const env = proc.env ?? [];
+  return [
+    ...(nnp ? [] : filter),
+    ...drop.before,
+    ...drop.after,
+    ...(nnp ? filter : []),
+    { op: 'CHDIR', args: [proc.cwd] },
+    { op: 'EXEC', args: [args.length, ...args, env.length, ...env] },
+  ];
+}

@@ -1,0 +1,52 @@
+// The plan for `exec`: join every namespace of the container's init that differs from ours,
+// join its cgroup, then apply the same identity, rlimits, capabilities and seccomp filter
+// as the container's own process before exec.
+import type { Process, Spec } from '../spec/types.js';
+import { dropPrivilegeOps, rlimitOps } from './identity.js';
+import { NS_FLAG } from './linux-constants.js';
+import type { Plan, PlanOp } from './ops.js';
+import { seccompOps } from './seccomp.js';
+
+export interface ExecPlanInput {
+  spec: Spec;
+  process: Process;
+  /** namespace type -> /proc/<init>/ns/<name>, only those to join */
+  joins: { type: string; path: string }[];
+  joinDirs: string[];
+  consoleSocket?: string;
+  foreground: boolean;
+  userNamespace: boolean;
+  debug?: boolean;
+}
+
+const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+export function buildExecPlan(input: ExecPlanInput): Plan {
+  const proc = input.process;
+  const joins = [...input.joins].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  const ops: PlanOp[] = joins.map((j) => ({ op: 'NS_JOIN', args: [NS_FLAG[j.type] ?? 0, j.path] }));
+  if (proc.terminal && input.consoleSocket) ops.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
+  if (input.foreground) ops.push({ op: 'FOREGROUND', args: [] });
+  ops.push({ op: 'CLONE', args: [0] });
+  for (const dir of input.joinDirs) ops.push({ op: 'CGROUP_JOIN', args: [dir] });
+  if (input.userNamespace) ops.push({ op: 'BECOME_ROOT', args: [] });
+  if (proc.terminal) {
+    ops.push({ op: 'SETSID', args: [] });
+    if (input.consoleSocket) ops.push({ op: 'CONSOLE', args: [''] });
+  }
+  ops.push(...rlimitOps(proc.rlimits));
+  const filter = seccompOps(input.spec.linux?.seccomp);
+  const drop = dropPrivilegeOps(proc);
+  const nnp = proc.noNewPrivileges === true;
+  const args = proc.args ?? [];
+  const env = proc.env ?? [];
+  ops.push(
+    ...(nnp ? [] : filter),
+    ...drop.before,
+    ...drop.after,
+    ...(nnp ? filter : []),
+    { op: 'CHDIR', args: [proc.cwd] },
+    { op: 'EXEC', args: [args.length, ...args, env.length, ...env] },
+  );
+  return { debug: input.debug, ops };
+}

@@ -1,0 +1,123 @@
+// On-disk runtime state of OCI containers: <root>/<id>/state.json, written atomically.
+// The status is never trusted from disk alone: it is derived from the init process
+// (pid + its start time, so a reused pid is never mistaken for the container), the
+// presence of exec.fifo (created, not started) and the freezer (paused).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorralError, errnoCode } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { isSameProcessAlive } from '../util/proc.js';
+import type { CgroupPaths } from './cgroup/index.js';
+
+export const DEFAULT_ROOT = '/run/corral/oci';
+export const OCI_VERSION = '1.2.0';
+
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export interface ContainerRecord {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  pid: number;
+  pidStartTime?: string;
+  created: string;
+  annotations?: Record<string, string>;
+  cgroup?: CgroupPaths;
+  /** namespace type -> path joined by exec (the init's /proc/<pid>/ns/* at creation) */
+  owner: string;
+  /** config.json as validated at create, used by exec (defaults), delete (poststop hooks) */
+  configPath: string;
+  /** set once start has released the init */
+  started?: boolean;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/;
+
+export function validateId(id: string): void {
+  if (!ID_RE.test(id) || id === '.' || id === '..') {
+    throw new CorralError('INVALID_ARGUMENT', `invalid container id "${id}"`, {
+      hint: 'ids are 1-1024 characters of letters, digits, "_", ".", "+", "-", starting with a letter or digit',
+    });
+  }
+}
+
+export class StateStore {
+  constructor(readonly root: string = DEFAULT_ROOT) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Reserve the id atomically: mkdir fails if another create got there first. */
+  reserve(id: string): string {
+    validateId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') {
+        throw new CorralError('EXISTS', `container "${id}" already exists`, {
+          hint: `choose another id, or remove it with: corral oci delete --force ${id}`,
+        });
+      }
+      throw err;
+    }
+    return dir;
+  }
+
+  save(record: ContainerRecord): void {
+    writeFileAtomic(join(this.dir(record.id), 'state.json'), JSON.stringify(record));
+  }
+
+  load(id: string): ContainerRecord {
+    validateId(id);
+    const file = join(this.dir(id), 'state.json');
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as ContainerRecord;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') {
+        throw new CorralError('NOT_FOUND', `container "${id}" does not exist`, {
+          hint: `list containers with: corral oci --root ${this.root} list`,
+        });
+      }
+      throw new CorralError('INTERNAL', `cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  exists(id: string): boolean {
+    return existsSync(join(this.dir(id), 'state.json'));
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((name) => existsSync(join(this.root, name, 'state.json'))).sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** created | running | stopped, before the freezer is considered (see status.ts). */
+  baseStatus(record: ContainerRecord): ContainerStatus {
+    if (!isSameProcessAlive(record.pid, record.pidStartTime)) return 'stopped';
+    if (!record.started && isFifo(this.fifoPath(record.id))) return 'created';
+    return 'running';
+  }
+}
+
+function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false;
+  }
+}
