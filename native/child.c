@@ -1,0 +1,141 @@
+/* The cloned child: waits for stage 0's release, then runs the child ops in
+ * plan order. Any failure is reported and ends the child with status 1. */
+#define _GNU_SOURCE
+#include "helper.h"
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONTROL_FD 5
+#define CONTROL_MAX (1u << 20)
+
+/* Reads one control line byte by byte so the next SYNC's line stays unread.
+ * Returns the line (without '\n') or NULL on EOF. */
+static char *read_control_line(void)
+{
+	struct sb b = {0};
+	char ch;
+	for (;;) {
+		ssize_t r = read(CONTROL_FD, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || b.len >= CONTROL_MAX) {
+			sb_free(&b);
+			return NULL;
+		}
+		if (ch == '\n')
+			break;
+		sb_add(&b, &ch, 1);
+	}
+	sb_add(&b, "", 0);
+	return b.p;
+}
+
+static int op_sync(struct ctx *c, const struct op *op)
+{
+	const char *name = op->a[0].s;
+	status_sync(name);
+	char *line = read_control_line();
+	if (!line)
+		return fail_plain(ECANCELED, "sync %s: control channel closed", name);
+	if (!strcmp(line, "go"))
+		return free(line), 0;
+	if (!strncmp(line, "go ", 3)) {
+		free(c->payload);
+		c->payload = strdup(line + 3);
+		return free(line), 0;
+	}
+	if (!strcmp(line, "abort") || !strncmp(line, "abort ", 6))
+		return fail_plain(ECANCELED, "sync %s aborted: %s", name, line[5] ? line + 6 : "no reason given");
+	return fail_plain(EPROTO, "sync %s: unexpected control line \"%.64s\"", name, line);
+}
+
+/* Blocks in open(2) until `start` opens the fifo for reading. */
+static int op_wait_start(struct ctx *c)
+{
+	status_ready();
+	int fd;
+	while ((fd = openat(c->statedir, "exec.fifo", O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (fd < 0)
+		return fail(errno, "open exec.fifo in the state dir");
+	int rc = write_all(fd, "0", 1);
+	int err = errno;
+	close(fd);
+	return rc < 0 ? fail(err, "write exec.fifo") : 0;
+}
+
+static int op_rootfs(struct ctx *c, const struct op *op)
+{
+	c->rootpath = op->a[0].s;
+	if (c->rootfd >= 0)
+		close(c->rootfd);
+	c->rootfd = open(c->rootpath, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return c->rootfd < 0 ? fail(errno, "open rootfs %s", c->rootpath) : 0;
+}
+
+static int child_op(struct ctx *c, const struct op *op)
+{
+	switch (op->code) {
+	case OP_SYNC: return op_sync(c, op);
+	case OP_WAIT_START: return op_wait_start(c);
+	case OP_ROOTFS: return op_rootfs(c, op);
+	case OP_MOUNT: return op_mount(c, op);
+	case OP_MOUNT_IN_ROOT: return op_mount_in_root(c, op);
+	case OP_PIVOT_ROOT: return op_pivot_root(c, op);
+	case OP_MOVE_ROOT: return op_move_root(c, op);
+	case OP_MASK_PATH: return op_mask_path(c, op);
+	case OP_READONLY_PATH: return op_readonly_path(c, op);
+	case OP_MKNOD_IN_ROOT: return op_mknod(c, op);
+	case OP_SYMLINK_IN_ROOT: return op_symlink(c, op);
+	case OP_MKDIR_IN_ROOT: return op_mkdir(c, op);
+	case OP_HOOK: return op_hook(c, op);
+	case OP_CONSOLE: return op_console(c, op);
+	case OP_SECCOMP_INIT:
+	case OP_SECCOMP_ARCH:
+	case OP_SECCOMP_RULE:
+	case OP_SECCOMP_LOAD: return op_seccomp(c, op);
+	case OP_EXEC: return op_exec(c, op);
+	}
+	return op_identity(c, op);
+}
+
+/* Waits for stage 0 to finish the parent ops (maps, cgroup) first: before
+ * that the child has no usable identity and is not accounted anywhere. */
+static int wait_release(struct ctx *c)
+{
+	char b;
+	ssize_t r;
+	while ((r = read(c->sync[1], &b, 1)) < 0 && errno == EINTR)
+		;
+	if (r != 1)
+		return fail(r < 0 ? errno : 0, "stage 0 exited before releasing the child");
+	close(c->sync[1]);
+	return 0;
+}
+
+void child_main(struct ctx *c, uint32_t first)
+{
+	status_stage("child");
+	status_step(-1, 0);
+	if (c->foreground)
+		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
+	/* The host root must not leak into the container. */
+	close(c->hostroot);
+	close(c->sync[0]);
+	if (wait_release(c) < 0)
+		_exit(1);
+	for (uint32_t i = first; i < c->plan->nops; i++) {
+		const struct op *op = &c->plan->ops[i];
+		if (!op_is_child(op->code))
+			continue;
+		status_step(i, op->code);
+		if (child_op(c, op) < 0)
+			_exit(1);
+	}
+	_exit(0);
+}

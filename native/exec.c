@@ -1,0 +1,75 @@
+/* EXEC: the last op. Nothing of the helper may survive into the container
+ * process: fds, signal mask, handlers. */
+#define _GNU_SOURCE
+#include "helper.h"
+#include "status.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static void reset_signals(void)
+{
+	sigset_t none;
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP, glibc's own */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static const char *env_path(char **envp)
+{
+	for (; *envp; envp++)
+		if (!strncmp(*envp, "PATH=", 5))
+			return *envp + 5;
+	return DEFAULT_PATH;
+}
+
+/* execvpe semantics, but with the PATH of the container's env, not ours.
+ * Returns only on failure, with errno: EACCES if some candidate was not
+ * executable, else the last "not there" error. */
+static void exec_search(char **argv, char **envp)
+{
+	const char *file = argv[0], *p = env_path(envp);
+	int eacces = 0;
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	for (;;) {
+		size_t n = strcspn(p, ":");
+		char full[PATH_MAX];
+		int len = snprintf(full, sizeof full, "%.*s%s%s", (int)n, p, n ? "/" : "", file);
+		if (len > 0 && len < (int)sizeof full)
+			execve(full, argv, envp);
+		if (errno == EACCES)
+			eacces = 1;
+		else if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG)
+			return;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	errno = eacces ? EACCES : ENOENT;
+}
+
+int op_exec(struct ctx *c, const struct op *op)
+{
+	(void)c;
+	int64_t argc = op->a[0].i;
+	char **argv = arg_strings(&op->a[1], argc);
+	char **envp = arg_strings(&op->a[2 + argc], op->a[1 + argc].i);
+	if (!argv || !envp)
+		return fail(ENOMEM, "exec %s", op->a[1].s);
+	reset_signals();
+	/* Marked, not closed: fd 4 must stay usable to report a failed execve,
+	 * and goes away by itself when execve succeeds. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return fail(errno, "mark fds close-on-exec");
+	exec_search(argv, envp);
+	return fail(errno, "exec %s", argv[0]);
+}

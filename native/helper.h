@@ -1,0 +1,69 @@
+/* Shared state of one spawn and the op entry points, one file per area. */
+#ifndef CORRAL_HELPER_H
+#define CORRAL_HELPER_H
+
+#include "plan.h"
+
+#include <signal.h>
+#include <sys/types.h>
+
+struct ctx {
+	struct plan *plan;
+	int hostroot;        /* stage 0: "/" of the caller, kept across NS_JOIN */
+	int rootfd;          /* child: ROOTFS */
+	const char *rootpath;
+	int console_sock;    /* CONSOLE_SOCKET, inherited by the child */
+	int statedir;        /* STATE_DIR, inherited by the child */
+	int sync[2];         /* [0] stage 0, [1] child */
+	pid_t child;
+	int foreground;
+	sigset_t fwd, oldmask;
+	char *payload;       /* last "go <payload>" for HOOK stdin */
+	void *seccomp;       /* scmp_filter_ctx */
+	uint32_t seccomp_default;
+};
+
+/* main.c */
+char **arg_strings(const struct arg *a, int64_t n);
+
+/* stage0.c / child.c */
+int spawn_main(struct plan *plan);
+void child_main(struct ctx *c, uint32_t first) __attribute__((noreturn));
+int host_open(struct ctx *c, const char *path, int flags);
+
+/* mounts.c */
+int root_resolve(int rootfd, const char *path, int create);
+int root_mkdir_p(int rootfd, const char *path, mode_t mode);
+int root_parent(int rootfd, const char *path, const char **base);
+int op_mount(struct ctx *c, const struct op *op);
+int op_mount_in_root(struct ctx *c, const struct op *op);
+int op_pivot_root(struct ctx *c, const struct op *op);
+int op_move_root(struct ctx *c, const struct op *op);
+int op_mask_path(struct ctx *c, const struct op *op);
+int op_readonly_path(struct ctx *c, const struct op *op);
+
+/* nodes.c */
+int op_mknod(struct ctx *c, const struct op *op);
+int op_symlink(struct ctx *c, const struct op *op);
+int op_mkdir(struct ctx *c, const struct op *op);
+
+/* identity.c */
+int op_identity(struct ctx *c, const struct op *op);
+
+/* seccomp.c */
+int op_seccomp(struct ctx *c, const struct op *op);
+
+/* console.c */
+int op_console_socket(struct ctx *c, const struct op *op);
+int op_console(struct ctx *c, const struct op *op);
+
+/* hooks.c */
+int op_hook(struct ctx *c, const struct op *op);
+
+/* bpf.c */
+int op_bpf_devices(struct ctx *c, const struct op *op);
+
+/* exec.c */
+int op_exec(struct ctx *c, const struct op *op);
+
+#endif

@@ -1,0 +1,129 @@
+/* corral-helper: executes plans made by Corral's TypeScript runtime.
+ * Roles: spawn (run a plan), decode (print a plan), version. */
+#define _GNU_SOURCE
+#include "helper.h"
+#include "status.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Reads fd to EOF, refusing more than PLAN_MAX_BYTES + 1 (enough to report
+ * "too large" with the parser's own message). */
+static int read_all(int fd, uint8_t **out, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		if (n == cap) {
+			if (cap > PLAN_MAX_BYTES)
+				break;
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb, cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return -1;
+		}
+		if (r == 0) {
+			*out = buf, *len = n;
+			return 0;
+		}
+		n += r;
+	}
+	*out = buf, *len = n;
+	return buf ? 0 : -1;
+}
+
+/* NULL-terminated argv/envp view of n consecutive string args. */
+char **arg_strings(const struct arg *a, int64_t n)
+{
+	char **v = calloc(n + 1, sizeof *v);
+	for (int64_t i = 0; v && i < n; i++)
+		v[i] = (char *)a[i].s;
+	return v;
+}
+
+static void print_arg(struct sb *b, const struct arg *a)
+{
+	if (a->type == 's') {
+		sb_json(b, a->s, a->len);
+	} else if (a->type == 'i') {
+		sb_printf(b, "%" PRId64, a->i);
+	} else {
+		sb_add(b, "hex:", 4);
+		for (uint32_t i = 0; i < a->len; i++)
+			sb_printf(b, "%02x", a->b[i]);
+	}
+}
+
+static int role_decode(void)
+{
+	uint8_t *buf;
+	size_t len;
+	struct plan p;
+	char err[512];
+	if (read_all(0, &buf, &len) < 0) {
+		fprintf(stderr, "corral-helper decode: reading the plan: %s\n", strerror(errno));
+		return 2;
+	}
+	if (plan_parse(buf, len, &p, err, sizeof err) < 0) {
+		fprintf(stderr, "corral-helper decode: malformed plan at %s\n", err);
+		return 2;
+	}
+	struct sb b = {0};
+	sb_printf(&b, "plan version=%u flags=%u ops=%u\n", p.version, p.flags, p.nops);
+	for (uint32_t i = 0; i < p.nops; i++) {
+		sb_printf(&b, "%u %s", i, op_name(p.ops[i].code));
+		for (uint16_t k = 0; k < p.ops[i].argc; k++) {
+			sb_add(&b, " ", 1);
+			print_arg(&b, &p.ops[i].a[k]);
+		}
+		sb_add(&b, "\n", 1);
+	}
+	int rc = b.len && write_all(1, b.p, b.len) < 0 ? 1 : 0;
+	sb_free(&b);
+	return rc;
+}
+
+/* Stage 0 entry: fds 3 (plan), 4 (status), 5 (control). */
+static int role_spawn(void)
+{
+	uint8_t *buf;
+	size_t len;
+	static struct plan p;
+	char err[512];
+	status_init(4, 0);
+	if (read_all(3, &buf, &len) < 0)
+		return fail(errno, "read the plan from fd 3"), 1;
+	close(3);
+	if (plan_parse(buf, len, &p, err, sizeof err) < 0)
+		return fail(0, "malformed plan at %s", err), 1;
+	status_init(4, p.flags & PLAN_FLAG_DEBUG);
+	return spawn_main(&p);
+}
+
+int main(int argc, char **argv)
+{
+	const char *role = argc > 1 ? argv[1] : "";
+	if (!strcmp(role, "spawn"))
+		return role_spawn();
+	if (!strcmp(role, "decode"))
+		return role_decode();
+	if (!strcmp(role, "version")) {
+		printf("corral-helper 1 plan-version=%d\n", PLAN_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "usage: corral-helper spawn|decode|version\n"
+			"  spawn   run the plan on fd 3 (status on fd 4, control on fd 5)\n"
+			"  decode  validate the plan on stdin and print it\n");
+	return 2;
+}

@@ -1,0 +1,203 @@
+/* Stage 0: parent ops, the clone, the release of the child and, with
+ * FOREGROUND, waiting for it while forwarding signals. */
+#define _GNU_SOURCE
+#include "helper.h"
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Host paths are resolved from the caller's root captured at start: after an
+ * NS_JOIN of a mount namespace, "/" is the container's, not the host's. */
+int host_open(struct ctx *c, const char *path, int flags)
+{
+	while (*path == '/')
+		path++;
+	return openat(c->hostroot, *path ? path : ".", flags | O_CLOEXEC);
+}
+
+static int write_file(struct ctx *c, const char *path, const char *text, const char *what)
+{
+	int fd = host_open(c, path, O_WRONLY);
+	if (fd < 0)
+		return fail(errno, "open %s for %s", path, what);
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	int err = w < 0 ? errno : (size_t)w != n ? EIO : 0;
+	close(fd);
+	return err ? fail(err, "write %s to %s", what, path) : 0;
+}
+
+static int child_file(struct ctx *c, const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)c->child, name);
+	return write_file(c, path, text, name);
+}
+
+static int ns_join(struct ctx *c, const struct op *op)
+{
+	const char *path = op->a[1].s;
+	int fd = host_open(c, path, O_RDONLY);
+	if (fd < 0)
+		return fail(errno, "open namespace %s", path);
+	int rc = setns(fd, (int)op->a[0].i);
+	int err = errno;
+	close(fd);
+	return rc < 0 ? fail(err, "setns %s (type 0x%llx)", path, (unsigned long long)op->a[0].i) : 0;
+}
+
+static int state_dir(struct ctx *c, const struct op *op)
+{
+	c->statedir = host_open(c, op->a[0].s, O_PATH | O_DIRECTORY);
+	return c->statedir < 0 ? fail(errno, "open state dir %s", op->a[0].s) : 0;
+}
+
+static int cgroup_join(struct ctx *c, const struct op *op)
+{
+	char path[PATH_MAX], pid[24];
+	if (snprintf(path, sizeof path, "%s/cgroup.procs", op->a[0].s) >= (int)sizeof path)
+		return fail(ENAMETOOLONG, "join cgroup %s", op->a[0].s);
+	snprintf(pid, sizeof pid, "%d", (int)c->child);
+	return write_file(c, path, pid, "the child's pid");
+}
+
+static int do_clone(struct ctx *c, const struct op *op)
+{
+	unsigned long flags = (unsigned long)op->a[0].i;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->sync) < 0)
+		return fail(errno, "create the sync socketpair");
+	/* Signals to forward are held from here on so none is lost before
+	 * the wait loop; the child restores the mask. */
+	if (c->foreground)
+		sigprocmask(SIG_BLOCK, &c->fwd, &c->oldmask);
+	/* Raw clone, fork-like: namespaces and stack copy in one step, no
+	 * thread machinery (we are single threaded by construction). */
+	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		return fail(errno, "clone with flags 0x%lx", flags);
+	if (pid == 0) {
+		uint32_t next = (uint32_t)(op - c->plan->ops) + 1;
+		child_main(c, next);
+	}
+	c->child = pid;
+	close(c->sync[1]);
+	return 0;
+}
+
+static int parent_op(struct ctx *c, const struct op *op)
+{
+	switch (op->code) {
+	case OP_NS_JOIN: return ns_join(c, op);
+	case OP_UNSHARE_PARENT:
+		if (unshare((int)op->a[0].i) < 0)
+			return fail(errno, "unshare flags 0x%llx", (unsigned long long)op->a[0].i);
+		return 0;
+	case OP_TIMENS_OFFSETS: return write_file(c, "/proc/self/timens_offsets", op->a[0].s, "time offsets");
+	case OP_CONSOLE_SOCKET: return op_console_socket(c, op);
+	case OP_STATE_DIR: return state_dir(c, op);
+	case OP_FOREGROUND: return 0; /* read before the walk, see spawn_main */
+	case OP_CLONE: return do_clone(c, op);
+	case OP_SETGROUPS: return child_file(c, "setgroups", op->a[0].s);
+	case OP_UID_MAP: return child_file(c, "uid_map", op->a[0].s);
+	case OP_GID_MAP: return child_file(c, "gid_map", op->a[0].s);
+	case OP_CGROUP_JOIN: return cgroup_join(c, op);
+	case OP_BPF_DEVICES: return op_bpf_devices(c, op);
+	}
+	return fail(ENOSYS, "op %u is not a parent op", op->code);
+}
+
+/* Every catchable signal except the ones that concern stage 0 itself. */
+static void forward_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP && s != SIGPIPE && (s < 32 || s >= SIGRTMIN))
+			sigaddset(set, s);
+}
+
+/* SIGCHLD is in the held set: it ends the loop once our child is gone. */
+static int foreground_wait(struct ctx *c)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&c->fwd, &si);
+		if (sig < 0)
+			continue; /* EINTR (e.g. SIGCONT after a stop) */
+		if (sig != SIGCHLD) {
+			kill(c->child, sig);
+			continue;
+		}
+		int st;
+		pid_t r;
+		while ((r = waitpid(c->child, &st, WNOHANG)) < 0 && errno == EINTR)
+			;
+		if (r == c->child)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (r < 0)
+			return 1;
+	}
+}
+
+static int release(struct ctx *c)
+{
+	status_pid(c->child);
+	if (write_all(c->sync[0], "r", 1) < 0)
+		return fail(errno, "release the child %d", (int)c->child);
+	close(c->sync[0]);
+	return 0;
+}
+
+static int abort_spawn(struct ctx *c)
+{
+	if (c->child > 0) {
+		kill(c->child, SIGKILL);
+		while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return 1;
+}
+
+int spawn_main(struct plan *plan)
+{
+	static struct ctx c;
+	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .statedir = -1, .sync = {-1, -1}};
+	/* Before anything else: nobody in a joined namespace may ptrace us or
+	 * reach this binary through /proc/<pid>/exe. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(4, F_SETFD, FD_CLOEXEC);
+	fcntl(5, F_SETFD, FD_CLOEXEC);
+	forward_set(&c.fwd);
+	sigaddset(&c.fwd, SIGCHLD);
+	c.hostroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c.hostroot < 0)
+		return fail(errno, "open /"), 1;
+	for (uint32_t i = 0; i < plan->nops; i++)
+		c.foreground |= plan->ops[i].code == OP_FOREGROUND;
+	for (uint32_t i = 0; i < plan->nops; i++) {
+		const struct op *op = &plan->ops[i];
+		if (op_is_child(op->code))
+			continue;
+		status_step(i, op->code);
+		if (parent_op(&c, op) < 0)
+			return abort_spawn(&c);
+	}
+	status_step(-1, 0);
+	if (c.child > 0 && release(&c) < 0)
+		return abort_spawn(&c);
+	/* Our copies must go so the reader sees EOF once the child has exec'd. */
+	status_close();
+	close(5);
+	return c.foreground && c.child > 0 ? foreground_wait(&c) : 0;
+}
