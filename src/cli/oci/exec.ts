@@ -37,7 +37,7 @@ export function register(parent: Command): void {
       const ctx = await contextFor(cmd);
       const { exec } = await import('../../runtime/exec.js');
       const result = await exec(ctx, id, {
-        args: command,
+        args: command[0] === '--' ? command.slice(1) : command,
         processFile: o.process,
         env: o.env,
         cwd: o.cwd,

@@ -14,6 +14,6 @@ export function register(parent: Command): void {
       const ctx = await contextFor(cmd);
       const query = await import('../../runtime/query.js');
       if (o.format === 'json') printJson(await query.pids(ctx, id));
-      else process.stdout.write(await query.psTable(ctx, id, psArgs));
+      else process.stdout.write(await query.psTable(ctx, id, psArgs[0] === '--' ? psArgs.slice(1) : psArgs));
     });
 }

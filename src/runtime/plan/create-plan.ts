@@ -78,11 +78,12 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
 function hardeningOps(spec: Spec): PlanOp[] {
   const linux = spec.linux ?? {};
   const ops: PlanOp[] = [];
-  for (const path of linux.readonlyPaths ?? []) ops.push({ op: 'READONLY_PATH', args: [path] });
-  for (const path of linux.maskedPaths ?? []) ops.push({ op: 'MASK_PATH', args: [path] });
+  // sysctls first: /proc/sys is about to become read-only.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
     ops.push({ op: 'SYSCTL', args: [key.replace(/\./g, '/'), value] });
   }
+  for (const path of linux.readonlyPaths ?? []) ops.push({ op: 'READONLY_PATH', args: [path] });
+  for (const path of linux.maskedPaths ?? []) ops.push({ op: 'MASK_PATH', args: [path] });
   if (spec.hostname !== undefined) ops.push({ op: 'HOSTNAME', args: [spec.hostname] });
   if (spec.domainname !== undefined) ops.push({ op: 'DOMAINNAME', args: [spec.domainname] });
   if (spec.root?.readonly) ops.push({ op: 'MOUNT', args: ['', '/', '', MS.REMOUNT | MS.BIND | MS.RDONLY, ''] });
