@@ -13,6 +13,7 @@ struct ctx {
 	int rootfd;          /* child: ROOTFS */
 	const char *rootpath;
 	int console_sock;    /* CONSOLE_SOCKET, inherited by the child */
+	int proxy_sock;      /* TTY_PROXY: stage 0's end, receives the pty master */
 	int statedir;        /* STATE_DIR, inherited by the child */
 	int sync[2];         /* [0] stage 0, [1] child */
 	pid_t child;
@@ -52,6 +53,11 @@ int op_identity(struct ctx *c, const struct op *op);
 
 /* seccomp.c */
 int op_seccomp(struct ctx *c, const struct op *op);
+
+/* ttyproxy.c */
+int op_tty_proxy(struct ctx *c, const struct op *op);
+int tty_proxy_wait(struct ctx *c);
+int foreground_wait(struct ctx *c);
 
 /* console.c */
 int op_console_socket(struct ctx *c, const struct op *op);

@@ -26,6 +26,7 @@ static const struct op_info ops[] = {
 	{OP_CONSOLE_SOCKET, "CONSOLE_SOCKET", "s", F_PRE},
 	{OP_STATE_DIR, "STATE_DIR", "s", F_PRE},
 	{OP_FOREGROUND, "FOREGROUND", "", 0},
+	{OP_TTY_PROXY, "TTY_PROXY", "", F_PRE},
 	{OP_CLONE, "CLONE", "i", 0},
 	{OP_SETGROUPS, "SETGROUPS", "s", F_POST},
 	{OP_UID_MAP, "UID_MAP", "s", F_POST},
@@ -228,7 +229,8 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 				   (unsigned long long)(op->a[0].i & 0xff));
 		break;
 	case OP_ROOTFS: o->rootfs = 1; break;
-	case OP_CONSOLE_SOCKET: o->console_socket = 1; break;
+	case OP_CONSOLE_SOCKET:
+	case OP_TTY_PROXY: o->console_socket = 1; break;
 	case OP_STATE_DIR: o->state_dir = 1; break;
 	case OP_CONSOLE:
 		if (!o->console_socket)

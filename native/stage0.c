@@ -92,6 +92,11 @@ static int do_clone(struct ctx *c, const struct op *op)
 	}
 	c->child = pid;
 	close(c->sync[1]);
+	if (c->proxy_sock >= 0) {
+		/* only the child may hold its end: EOF then means it died before CONSOLE */
+		close(c->console_sock);
+		c->console_sock = -1;
+	}
 	return 0;
 }
 
@@ -107,6 +112,7 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_CONSOLE_SOCKET: return op_console_socket(c, op);
 	case OP_STATE_DIR: return state_dir(c, op);
 	case OP_FOREGROUND: return 0; /* read before the walk, see spawn_main */
+	case OP_TTY_PROXY: return op_tty_proxy(c, op);
 	case OP_CLONE: return do_clone(c, op);
 	case OP_SETGROUPS: return child_file(c, "setgroups", op->a[0].s);
 	case OP_UID_MAP: return child_file(c, "uid_map", op->a[0].s);
@@ -127,7 +133,7 @@ static void forward_set(sigset_t *set)
 }
 
 /* SIGCHLD is in the held set: it ends the loop once our child is gone. */
-static int foreground_wait(struct ctx *c)
+int foreground_wait(struct ctx *c)
 {
 	for (;;) {
 		siginfo_t si;
@@ -171,7 +177,7 @@ static int abort_spawn(struct ctx *c)
 int spawn_main(struct plan *plan)
 {
 	static struct ctx c;
-	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .statedir = -1, .sync = {-1, -1}};
+	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .proxy_sock = -1, .statedir = -1, .sync = {-1, -1}};
 	/* Before anything else: nobody in a joined namespace may ptrace us or
 	 * reach this binary through /proc/<pid>/exe. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -199,5 +205,7 @@ int spawn_main(struct plan *plan)
 	/* Our copies must go so the reader sees EOF once the child has exec'd. */
 	status_close();
 	close(5);
-	return c.foreground && c.child > 0 ? foreground_wait(&c) : 0;
+	if (!c.foreground || c.child <= 0)
+		return 0;
+	return c.proxy_sock >= 0 ? tty_proxy_wait(&c) : foreground_wait(&c);
 }

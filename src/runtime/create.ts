@@ -42,9 +42,9 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
   const bundle = resolve(opts.bundle ?? '.');
   const spec = loadBundle(bundle, (m) => ctx.log('warning', m));
   const proc = spec.process;
-  if (proc?.terminal && !opts.consoleSocket) {
+  if (proc?.terminal && !opts.consoleSocket && !opts.foreground) {
     throw new CorralError('INVALID_ARGUMENT', `container "${id}": process.terminal is true but no --console-socket was given`, {
-      hint: 'pass --console-socket PATH (a unix socket that receives the pty master), or set "terminal": false in config.json',
+      hint: 'pass --console-socket PATH (a unix socket that receives the pty master), run it in the foreground (corral oci run without -d), or set "terminal": false in config.json',
     });
   }
   const stateDir = ctx.store.reserve(id);

@@ -82,9 +82,9 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
   }
   const spec = JSON.parse(readFileSync(record.configPath, 'utf8')) as Spec;
   const proc = execProcess(spec, opts);
-  if (proc.terminal && !opts.consoleSocket) {
-    throw new CorralError('INVALID_ARGUMENT', `exec in "${id}": a terminal needs --console-socket`, {
-      hint: 'pass --console-socket PATH, or drop -t/--tty',
+  if (proc.terminal && !opts.consoleSocket && opts.detach) {
+    throw new CorralError('INVALID_ARGUMENT', `exec in "${id}": a detached process with a terminal needs --console-socket`, {
+      hint: 'pass --console-socket PATH, drop -d, or drop -t/--tty',
     });
   }
   const joins = (spec.linux?.namespaces ?? [])

@@ -118,26 +118,15 @@ export async function hugetlbV2(ctx: ApplyContext, dir: string, limits: readonly
   }
 }
 
-/** linux.resources.unified: each key is a file of the container's cgroup, written verbatim. */
+/**
+ * linux.resources.unified: each key is a file of the container's cgroup, written verbatim.
+ * Its controller was enabled with the others (neededV2Controllers), so a failure here is
+ * the kernel refusing the value.
+ */
 export async function unifiedV2(ctx: ApplyContext, dir: string, unified: Record<string, string>): Promise<void> {
   for (const [key, value] of Object.entries(unified)) {
     // multi-line values (io.max for several devices) are one command per line
     const lines = value.split('\n').filter((l) => l.trim() !== '');
-    try {
-      for (const line of lines.length > 0 ? lines : [value]) await writeCg(ctx.host, dir, key, line);
-    } catch (err) {
-      const errno = err instanceof CgroupError ? err.errno : undefined;
-      const controller = key.split('.')[0] ?? '';
-      if ((errno === 'ENOENT' || errno === 'EACCES' || errno === 'EPERM') && controller !== 'cgroup') {
-        const available = ((await readOptional(ctx.host, dir, 'cgroup.controllers')) ?? '').split(/\s+/);
-        if (!available.includes(controller)) {
-          throw new CgroupError(`linux.resources.unified "${key}" cannot be set: controller "${controller}" is not available in ${dir}`, {
-            file: join(dir, key), errno, hint: `enable "${controller}" in the parent's cgroup.subtree_control`, cause: err,
-          });
-        }
-      }
-      throw err;
-    }
+    for (const line of lines.length > 0 ? lines : [value]) await writeCg(ctx.host, dir, key, line);
   }
 }
-

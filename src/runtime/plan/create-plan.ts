@@ -36,6 +36,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
 
   const parent: PlanOp[] = [...ns.beforeClone];
   if (proc.terminal && input.consoleSocket) parent.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
+  else if (proc.terminal && input.foreground) parent.push({ op: 'TTY_PROXY', args: [] });
   parent.push({ op: 'STATE_DIR', args: [input.stateDir] });
   if (input.foreground) parent.push({ op: 'FOREGROUND', args: [] });
   parent.push({ op: 'CLONE', args: [ns.cloneFlags] });

@@ -26,13 +26,14 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   const joins = [...input.joins].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   const ops: PlanOp[] = joins.map((j) => ({ op: 'NS_JOIN', args: [NS_FLAG[j.type] ?? 0, j.path] }));
   if (proc.terminal && input.consoleSocket) ops.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
+  else if (proc.terminal && input.foreground) ops.push({ op: 'TTY_PROXY', args: [] });
   if (input.foreground) ops.push({ op: 'FOREGROUND', args: [] });
   ops.push({ op: 'CLONE', args: [0] });
   for (const dir of input.joinDirs) ops.push({ op: 'CGROUP_JOIN', args: [dir] });
   if (input.userNamespace) ops.push({ op: 'BECOME_ROOT', args: [] });
   if (proc.terminal) {
     ops.push({ op: 'SETSID', args: [] });
-    if (input.consoleSocket) ops.push({ op: 'CONSOLE', args: [''] });
+    if (input.consoleSocket || input.foreground) ops.push({ op: 'CONSOLE', args: [''] });
   }
   ops.push(...rlimitOps(proc.rlimits));
   const filter = seccompOps(input.spec.linux?.seccomp);

@@ -13,6 +13,7 @@ export const Op = {
   CONSOLE_SOCKET: 4,
   STATE_DIR: 5,
   FOREGROUND: 6,
+  TTY_PROXY: 7,
   CLONE: 10,
   SETGROUPS: 11,
   UID_MAP: 12,
