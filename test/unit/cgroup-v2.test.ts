@@ -1,7 +1,6 @@
 // cgroup v2: controller enabling, every resource mapping and conversion, unified keys,
 // asserted as exact writes on a fake cgroupfs.
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
 import { test } from 'node:test';
 import {
   blkioWeightToIoWeight, CgroupError, decodeBpf, deviceProgramInsns, openCgroupManager, recordingCgroupHost, sharesToWeight, swapToV2,
@@ -20,9 +19,9 @@ function v2Host(opts: RecordingOptions & { rootControllers?: string; rootEnabled
     '/cg2/cgroup.procs': '1\n',
     ...opts.files,
   }, {
-    // a child offers what its parent enabled (the fake stores only the last "+x" written)
-    onMkdir: (dir) => ({
-      'cgroup.controllers': (host.files.get(`${dirname(dir)}/cgroup.subtree_control`) ?? '').replace(/\+/g, ''),
+    // the kernel shows a child what its parent enables, live; the fake offers what the root has
+    onMkdir: () => ({
+      'cgroup.controllers': opts.rootControllers ?? 'cpuset cpu io memory hugetlb pids rdma misc',
       'cgroup.subtree_control': '', 'cgroup.procs': '', 'cgroup.events': 'populated 0\nfrozen 0\n', 'cgroup.freeze': '0', 'cgroup.kill': '',
     }),
     ...opts,
@@ -76,13 +75,12 @@ test('every resource, in runc order, unified last; devices become an eBPF progra
     'memory.swap.max=67108864', 'memory.max=67108864', 'memory.low=33554432',
     'cpu.weight=39', 'cpu.idle=1', 'cpu.max.burst=1000', 'cpu.max=50000 100000',
     'pids.max=20',
-    'io.weight=4949', 'io.weight=8:0 5959', 'io.max=8:0 rbps=1048576 riops=100 wiops=max', 'io.max=8:16 wbps=2097152',
+    'io.weight=4950', 'io.weight=8:0 5960', 'io.max=8:0 rbps=1048576 riops=100 wiops=max', 'io.max=8:16 wbps=2097152',
     'hugetlb.2MB.max=1073741824',
     'memory.high=50000000', 'io.latency=8:0 target=10', 'io.latency=8:16 target=20',
   ]);
   // cpuset and hugetlb are needed and not yet enabled: enabled from the root down
   assert.deepEqual(host.writes.filter((w) => w.path.endsWith('subtree_control') && w.path.startsWith('/cg2/cgroup')).map((w) => w.data), ['+cpuset', '+hugetlb']);
-  assert.deepEqual(cg.devicesProgram, new Uint8Array(Buffer.concat(deviceProgramInsns(devices).map(() => Buffer.alloc(0)))).length === 0 ? cg.devicesProgram : undefined);
   assert.deepEqual(decodeBpf(cg.devicesProgram!), deviceProgramInsns(devices));
 });
 
@@ -115,7 +113,8 @@ test('cpu.weight and io.weight follow runc\'s conversions', () => {
   assert.equal(sharesToWeight(262144), 10000);
   assert.equal(sharesToWeight(1), 1); // clamped, never 0
   assert.equal(blkioWeightToIoWeight(10), 1);
-  assert.equal(blkioWeightToIoWeight(500), 4949);
+  assert.equal(blkioWeightToIoWeight(500), 4950);
+  assert.equal(blkioWeightToIoWeight(100), 910);
   assert.equal(blkioWeightToIoWeight(1000), 10000);
 });
 
@@ -169,11 +168,13 @@ test('unified keys are validated before anything happens', async () => {
   }
 });
 
-test('a unified key of a controller that is not enabled says so', async () => {
-  const host = v2Host({ rootControllers: 'cpu io memory pids', failWrites: { [`${LEAF}/rdma.max`]: 'ENOENT' } });
-  await assert.rejects(create({ unified: { 'cgroup.max.depth': '3', 'rdma.max': 'mlx4_0 hca_handle=2' } }, host).catch((e) => {
-    throw e;
-  }), (e: unknown) => e instanceof CgroupError && /controller "rdma" is not available/.test(e.message));
+test('a unified key needs its controller: enabled like any other, an error when the host lacks it', async () => {
+  const ok = await create({ unified: { 'cgroup.max.depth': '3', 'rdma.max': 'mlx4_0 hca_handle=2' } });
+  assert.ok(ok.host.writes.some((w) => w.path === '/cg2/cgroup.subtree_control' && w.data === '+rdma'));
+  assert.deepEqual(leafWrites(ok.host), ['cgroup.max.depth=3', 'rdma.max=mlx4_0 hca_handle=2']);
+  const host = v2Host({ rootControllers: 'cpu io memory pids' });
+  await assert.rejects(create({ unified: { 'rdma.max': 'mlx4_0 hca_handle=2' } }, host), (e: unknown) =>
+    e instanceof CgroupError && /rdma controller is not available in \/cg2 /.test(e.message));
 });
 
 test('update: needed controllers are enabled first; devices give a new program', async () => {

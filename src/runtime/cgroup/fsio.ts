@@ -50,28 +50,33 @@ export async function writeCg(host: CgroupHost, dir: string, file: string, value
   }
 }
 
+function readError(path: string, err: unknown): CgroupError {
+  const errno = errnoOf(err);
+  return new CgroupError(`cannot read ${path}: ${describeErrno(errno)}`, {
+    file: path,
+    ...(errno ? { errno } : {}),
+    ...(errno && ERRNO_HINT[errno] ? { hint: ERRNO_HINT[errno] } : {}),
+    cause: err,
+  });
+}
+
 export async function readCg(host: CgroupHost, dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
     return (await host.readFile(path)).trim();
   } catch (err) {
-    const errno = errnoOf(err);
-    throw new CgroupError(`cannot read ${path}: ${describeErrno(errno)}`, {
-      file: path,
-      ...(errno ? { errno } : {}),
-      ...(errno && ERRNO_HINT[errno] ? { hint: ERRNO_HINT[errno] } : {}),
-      cause: err,
-    });
+    throw readError(path, err);
   }
 }
 
 /** Content of an optional file; undefined when it does not exist. */
 export async function readOptional(host: CgroupHost, dir: string, file: string): Promise<string | undefined> {
+  const path = join(dir, file);
   try {
-    return (await host.readFile(join(dir, file))).trim();
+    return (await host.readFile(path)).trim();
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
-    throw err;
+    throw readError(path, err);
   }
 }
 

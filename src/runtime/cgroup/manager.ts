@@ -145,7 +145,7 @@ export class FsCgroupManager implements CgroupManager {
     // otherwise freeze so no process forks between listing and signalling; a container
     // that was paused stays paused, except that v1 frozen tasks cannot die of SIGKILL
     const loc = locate(this.system, paths, 'freezer');
-    const wasFrozen = loc ? await this.isFrozen(paths) : false;
+    const wasFrozen = loc ? await this.isFrozen(paths).catch(() => false) : false;
     let froze = false;
     if (loc && !wasFrozen) {
       try {
