@@ -1,5 +1,7 @@
 // Run the built CLI as a user would, capturing output and exit status.
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,14 +14,27 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * Output goes to files, not pipes: a container created by the command inherits its stdio
+ * (as with runc), and a pipe would stay open as long as the container lives.
+ */
 export function corral(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
-  const r = spawnSync(process.execPath, [CORRAL, ...args], {
-    encoding: 'utf8',
-    input: opts.input,
-    timeout: opts.timeoutMs ?? 30_000,
-    env: cliEnv(),
-  });
-  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  const dir = mkdtempSync(join(tmpdir(), 'corral-cli-'));
+  const out = openSync(join(dir, 'out'), 'w+');
+  const err = openSync(join(dir, 'err'), 'w+');
+  try {
+    const r = spawnSync(process.execPath, [CORRAL, ...args], {
+      input: opts.input,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err],
+      timeout: opts.timeoutMs ?? 30_000,
+      env: cliEnv(),
+    });
+    return { code: r.status ?? 128, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function corralAsync(args: string[]): Promise<Result> {
