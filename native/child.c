@@ -100,6 +100,7 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_SECCOMP_RULE:
 	case OP_SECCOMP_LOAD: return op_seccomp(c, op);
 	case OP_EXEC: return op_exec(c, op);
+	case OP_CHECK_EXEC: return op_check_exec(c, op);
 	}
 	return op_identity(c, op);
 }

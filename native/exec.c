@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -55,6 +56,47 @@ static void exec_search(char **argv, char **envp)
 		p += n + 1;
 	}
 	errno = eacces ? EACCES : ENOENT;
+}
+
+/* The same search as exec_search, without executing: lets `create` report a
+ * missing executable, as runc does, instead of a container that dies at start. */
+static int find_executable(const char *file, char **envp)
+{
+	const char *p = env_path(envp);
+	struct stat st;
+	int eacces = 0;
+	if (strchr(file, '/')) {
+		if (stat(file, &st) < 0)
+			return -1;
+		return S_ISREG(st.st_mode) && access(file, X_OK) == 0 ? 0 : (errno = EACCES, -1);
+	}
+	for (;;) {
+		size_t n = strcspn(p, ":");
+		char full[PATH_MAX];
+		int len = snprintf(full, sizeof full, "%.*s%s%s", (int)n, p, n ? "/" : "", file);
+		if (len > 0 && len < (int)sizeof full && stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(full, X_OK) == 0)
+				return 0;
+			eacces = 1;
+		}
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	errno = eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+int op_check_exec(struct ctx *c, const struct op *op)
+{
+	(void)c;
+	int64_t argc = op->a[0].i;
+	char **envp = arg_strings(&op->a[2 + argc], op->a[1 + argc].i);
+	if (!envp)
+		return fail(ENOMEM, "look up %s", op->a[1].s);
+	if (find_executable(op->a[1].s, envp) < 0)
+		return fail(errno, "executable %s: not found or not executable (PATH=%s)", op->a[1].s, env_path(envp));
+	return 0;
 }
 
 int op_exec(struct ctx *c, const struct op *op)

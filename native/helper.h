@@ -71,5 +71,6 @@ int op_bpf_devices(struct ctx *c, const struct op *op);
 
 /* exec.c */
 int op_exec(struct ctx *c, const struct op *op);
+int op_check_exec(struct ctx *c, const struct op *op);
 
 #endif

@@ -55,6 +55,7 @@ static const struct op_info ops[] = {
 	{OP_HOOK, "HOOK", "si#s#s", 0},
 	{OP_CONSOLE, "CONSOLE", "s", 0},
 	{OP_WAIT_START, "WAIT_START", "", 0},
+	{OP_CHECK_EXEC, "CHECK_EXEC", "#s#s", 0},
 	{OP_SETGROUPS_IDS, "SETGROUPS_IDS", "#i", 0},
 	{OP_SETUSER, "SETUSER", "ii", 0},
 	{OP_UMASK, "UMASK", "i", 0},
@@ -259,8 +260,9 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 			return bad(c, op->offset, "BPF_DEVICES program length %u is not a positive multiple of 8", op->a[1].len);
 		break;
 	case OP_EXEC:
+	case OP_CHECK_EXEC:
 		if (op->a[0].i < 1)
-			return bad(c, op->offset, "EXEC needs at least one argv element");
+			return bad(c, op->offset, "%s needs at least one argv element", n);
 		break;
 	}
 	return 0;

@@ -4,6 +4,7 @@
 import type { Spec } from '../spec/types.js';
 import { CLONE, MS } from './linux-constants.js';
 import { deviceNodes, devOps } from './devices.js';
+import { envWithHome } from './home.js';
 import { hookOps } from './hooks.js';
 import { dropPrivilegeOps, oomOps, rlimitOps } from './identity.js';
 import { mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
@@ -21,6 +22,8 @@ export interface CreatePlanInput {
   foreground?: boolean;
   debug?: boolean;
   cgroup: { joinDirs: string[]; unifiedDir?: string; devicesProgram?: Uint8Array; view?: CgroupMountView };
+  /** HOME for the process when its env has none (the user's home in the image's /etc/passwd) */
+  home?: string;
   /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
   syncForHooks: boolean;
 }
@@ -70,9 +73,12 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push({ op: 'SETSID', args: [] });
   if (proc.terminal) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
   child.push(...rlimitOps(proc.rlimits), ...oomOps(proc));
+  const argv = proc.args ?? [];
+  const env = proc.env ?? [];
+  child.push({ op: 'CHECK_EXEC', args: [argv.length, ...argv, env.length, ...env] });
   child.push({ op: 'WAIT_START', args: [] });
   child.push(...hookOps(spec.hooks?.startContainer));
-  child.push(...processOps(spec));
+  child.push(...processOps(spec, input.home));
   return { debug: input.debug, ops: [...parent, ...child] };
 }
 
@@ -95,14 +101,14 @@ function hardeningOps(spec: Spec): PlanOp[] {
  * Identity change, seccomp and exec. Without no_new_privs the filter must be loaded while
  * CAP_SYS_ADMIN is still held; with it, as late as possible (as runc does).
  */
-export function processOps(spec: Spec): PlanOp[] {
+export function processOps(spec: Spec, home?: string): PlanOp[] {
   const proc = spec.process;
   if (!proc) return [];
   const filter = seccompOps(spec.linux?.seccomp);
   const drop = dropPrivilegeOps(proc);
   const nnp = proc.noNewPrivileges === true;
   const args = proc.args ?? [];
-  const env = proc.env ?? [];
+  const env = home === undefined ? (proc.env ?? []) : envWithHome(proc.env ?? [], home);
   return [
     ...(nnp ? [] : filter),
     ...drop.before,

@@ -43,6 +43,7 @@ export const Op = {
   HOOK: 125,
   CONSOLE: 126,
   WAIT_START: 127,
+  CHECK_EXEC: 128,
   SETGROUPS_IDS: 130,
   SETUSER: 131,
   UMASK: 132,
