@@ -69,6 +69,19 @@ static int op_wait_start(struct ctx *c)
 	return rc < 0 ? fail(err, "write exec.fifo") : 0;
 }
 
+/* Moving oneself through a v1 `tasks` file with pid 0 skips the global
+ * threadgroup lock that a write to cgroup.procs takes (and its RCU wait). */
+static int op_cgroup_enter(const struct op *op)
+{
+	int fd = open(op->a[0].s, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, "open %s", op->a[0].s);
+	int rc = write_all(fd, "0", 1);
+	int err = errno;
+	close(fd);
+	return rc < 0 ? fail(err, "enter cgroup through %s", op->a[0].s) : 0;
+}
+
 static int op_rootfs(struct ctx *c, const struct op *op)
 {
 	c->rootpath = op->a[0].s;
@@ -101,6 +114,7 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_SECCOMP_LOAD: return op_seccomp(c, op);
 	case OP_EXEC: return op_exec(c, op);
 	case OP_CHECK_EXEC: return op_check_exec(c, op);
+	case OP_CGROUP_ENTER: return op_cgroup_enter(op);
 	}
 	return op_identity(c, op);
 }

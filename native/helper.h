@@ -14,6 +14,7 @@ struct ctx {
 	const char *rootpath;
 	int console_sock;    /* CONSOLE_SOCKET, inherited by the child */
 	int proxy_sock;      /* TTY_PROXY: stage 0's end, receives the pty master */
+	int clone_cgroup;    /* CLONE_INTO_CGROUP: cgroup2 dir the child is born in */
 	int statedir;        /* STATE_DIR, inherited by the child */
 	int sync[2];         /* [0] stage 0, [1] child */
 	pid_t child;

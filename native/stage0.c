@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,10 +59,19 @@ static int ns_join(struct ctx *c, const struct op *op)
 	return rc < 0 ? fail(err, "setns %s (type 0x%llx)", path, (unsigned long long)op->a[0].i) : 0;
 }
 
+/* The fifo is made here rather than by the runtime: one syscall instead of a
+ * mkfifo(1) process. Mode 0622 so a container user other than root can
+ * still open it for writing in WAIT_START. */
 static int state_dir(struct ctx *c, const struct op *op)
 {
 	c->statedir = host_open(c, op->a[0].s, O_PATH | O_DIRECTORY);
-	return c->statedir < 0 ? fail(errno, "open state dir %s", op->a[0].s) : 0;
+	if (c->statedir < 0)
+		return fail(errno, "open state dir %s", op->a[0].s);
+	if (mkfifoat(c->statedir, "exec.fifo", 0622) < 0)
+		return fail(errno, "create %s/exec.fifo", op->a[0].s);
+	if (fchmodat(c->statedir, "exec.fifo", 0622, 0) < 0)
+		return fail(errno, "chmod %s/exec.fifo", op->a[0].s);
+	return 0;
 }
 
 static int cgroup_join(struct ctx *c, const struct op *op)
@@ -70,6 +81,19 @@ static int cgroup_join(struct ctx *c, const struct op *op)
 		return fail(ENAMETOOLONG, "join cgroup %s", op->a[0].s);
 	snprintf(pid, sizeof pid, "%d", (int)c->child);
 	return write_file(c, path, pid, "the child's pid");
+}
+
+/* clone3 with CLONE_INTO_CGROUP: the child is born in its cgroup2 cgroup, so
+ * no migration is needed there, and a migration through cgroup.procs takes a
+ * global lock whose write side waits for an RCU grace period (~10 ms). */
+static pid_t clone_into_cgroup(unsigned long flags, int cgroup)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup,
+	};
+	return syscall(SYS_clone3, &args, sizeof args);
 }
 
 static int do_clone(struct ctx *c, const struct op *op)
@@ -83,7 +107,8 @@ static int do_clone(struct ctx *c, const struct op *op)
 		sigprocmask(SIG_BLOCK, &c->fwd, &c->oldmask);
 	/* Raw clone, fork-like: namespaces and stack copy in one step, no
 	 * thread machinery (we are single threaded by construction). */
-	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = c->clone_cgroup >= 0 ? clone_into_cgroup(flags, c->clone_cgroup)
+					 : syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0)
 		return fail(errno, "clone with flags 0x%lx", flags);
 	if (pid == 0) {
@@ -113,6 +138,9 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_STATE_DIR: return state_dir(c, op);
 	case OP_FOREGROUND: return 0; /* read before the walk, see spawn_main */
 	case OP_TTY_PROXY: return op_tty_proxy(c, op);
+	case OP_CLONE_INTO_CGROUP:
+		c->clone_cgroup = host_open(c, op->a[0].s, O_RDONLY | O_DIRECTORY);
+		return c->clone_cgroup < 0 ? fail(errno, "open cgroup %s", op->a[0].s) : 0;
 	case OP_CLONE: return do_clone(c, op);
 	case OP_SETGROUPS: return child_file(c, "setgroups", op->a[0].s);
 	case OP_UID_MAP: return child_file(c, "uid_map", op->a[0].s);
@@ -177,7 +205,7 @@ static int abort_spawn(struct ctx *c)
 int spawn_main(struct plan *plan)
 {
 	static struct ctx c;
-	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .proxy_sock = -1, .statedir = -1, .sync = {-1, -1}};
+	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .proxy_sock = -1, .clone_cgroup = -1, .statedir = -1, .sync = {-1, -1}};
 	/* Before anything else: nobody in a joined namespace may ptrace us or
 	 * reach this binary through /proc/<pid>/exe. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

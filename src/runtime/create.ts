@@ -1,6 +1,6 @@
 // `create`: validate the bundle, reserve the id, make the cgroup, run the plan through the
 // helper and leave the init blocked on exec.fifo until `start` (as runc does).
-import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CleanupError, CorralError } from '../util/errors.js';
@@ -12,6 +12,7 @@ import { runHelper, type HelperSession, type StdioSlot } from './helper.js';
 import { hookState } from './oci-state.js';
 import { buildCreatePlan } from './plan/create-plan.js';
 import { deviceRules } from './plan/devices.js';
+import { passwdHome, readImagePasswd } from './plan/home.js';
 import { runHooks } from './hooks.js';
 import { parseSpecFile, validateSpec, type Spec } from './spec/index.js';
 import type { ContainerRecord } from './state-store.js';
@@ -40,7 +41,9 @@ export function loadBundle(bundleDir: string, warn: (msg: string) => void): Spec
 
 export async function create(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
   const bundle = resolve(opts.bundle ?? '.');
+  let t = performance.now();
   const spec = loadBundle(bundle, (m) => ctx.log('warning', m));
+  t = ctx.phase('validate', t);
   const proc = spec.process;
   if (proc?.terminal && !opts.consoleSocket && !opts.foreground) {
     throw new CorralError('INVALID_ARGUMENT', `container "${id}": process.terminal is true but no --console-socket was given`, {
@@ -51,10 +54,11 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
   let cgroup: CreatedCgroup | undefined;
   let session: HelperSession | undefined;
   try {
-    execFileSync('mkfifo', ['-m', '0622', join(stateDir, 'exec.fifo')]);
     const configPath = join(stateDir, 'config.json');
     writeFileAtomic(configPath, JSON.stringify(spec));
+    t = ctx.phase('state dir', t);
     cgroup = await makeCgroup(ctx, id, spec);
+    t = ctx.phase('cgroup', t);
     const record: ContainerRecord = {
       id,
       bundle,
@@ -68,7 +72,9 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
     };
     session = startHelper(ctx, spec, record, stateDir, opts, cgroup);
     record.pid = await session.pid;
+    t = ctx.phase('helper: clone', t);
     await session.settled;
+    t = ctx.phase('helper: container set up', t);
     record.pidStartTime = processStartTime(record.pid);
     ctx.store.save(record);
     if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(record.pid), 0o644);
@@ -83,7 +89,7 @@ async function makeCgroup(ctx: RuntimeContext, id: string, spec: Spec): Promise<
   const linux = spec.linux ?? {};
   const selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
   const path = ctx.cgroups.resolvePath(linux.cgroupsPath, id, selfCgroup);
-  const resources = { ...(linux.resources ?? {}), devices: deviceRules(linux.resources?.devices, linux.devices) };
+  const resources = { ...(linux.resources ?? {}), devices: deviceRules(linux.resources?.devices) };
   return ctx.cgroups.create(path, resources);
 }
 
@@ -113,12 +119,14 @@ function startHelper(
       view: { layout: system.layout, v1: system.v1, unified: system.unified, path: cgroup.path },
     },
     syncForHooks,
+    home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
   });
   return runHelper(plan, {
     context: `create container "${record.id}"`,
     stdio: opts.stdio,
     onDebug: (line) => ctx.log('debug', line),
-    onSync: async (_name, pid) => {
+    onSync: async (name, pid) => {
+      if (name === 'startContainer') return JSON.stringify(hookState(record, 'created', pid));
       const state = hookState(record, 'creating', pid);
       await runHooks('prestart', hooks.prestart, state);
       await runHooks('createRuntime', hooks.createRuntime, state);

@@ -74,9 +74,10 @@ test('devices: defaults plus spec devices; mknod normally, bind mounts in a user
   assert.deepEqual(ops.at(-1), { op: 'SYMLINK_IN_ROOT', args: ['pts/ptmx', '/dev/ptmx'] });
   const userOps = devOps(nodes, { userNamespace: true, mounts: [] });
   assert.equal(userOps[0]!.op, 'MOUNT_IN_ROOT');
-  const rules = deviceRules([{ allow: false, access: 'rwm' }], [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }]);
+  // linux.devices makes nodes only: access comes from linux.resources.devices (as in runc)
+  const rules = deviceRules([{ allow: false, access: 'rwm' }]);
   assert.deepEqual(rules[0], { allow: false, access: 'rwm' });
-  assert.deepEqual(rules.at(-1), { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' });
+  assert.ok(!rules.some((r) => r.major === 10 && r.minor === 229));
 });
 
 test('create plan: parent ops first, then the child in runc order, exec last', () => {
@@ -84,12 +85,33 @@ test('create plan: parent ops first, then the child in runc order, exec last', (
   spec.root = { path: '/b/rootfs', readonly: true };
   const plan = buildCreatePlan({ spec, bundle: '/b', stateDir: '/run/x', cgroup: { joinDirs: ['/sys/fs/cgroup/memory/x'] }, syncForHooks: false });
   const names = plan.ops.map((o) => o.op);
-  assert.deepEqual(names.slice(0, 3), ['STATE_DIR', 'CLONE', 'CGROUP_JOIN']);
+  assert.deepEqual(names.slice(0, 3), ['STATE_DIR', 'CLONE', 'CGROUP_ENTER']);
+  assert.deepEqual(plan.ops[2]!.args, ['/sys/fs/cgroup/memory/x/tasks']);
   const order = ['UNSHARE', 'ROOTFS', 'PIVOT_ROOT', 'MASK_PATH', 'HOSTNAME', 'SETSID', 'RLIMIT', 'WAIT_START', 'CAPS_BOUNDING', 'SETUSER', 'CAPS', 'NO_NEW_PRIVS', 'CHDIR', 'EXEC'];
   const positions = order.map((n) => names.indexOf(n as never));
   assert.ok(positions.every((p) => p >= 0), `missing ops: ${order.filter((_, i) => positions[i]! < 0)}`);
   assert.deepEqual([...positions].sort((a, b) => a - b), positions);
   assert.deepEqual(plan.ops.at(-1), { op: 'EXEC', args: [1, 'true', 2, 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'] });
+});
+
+test('cgroups: born into the cgroup2 dir, moved by stage 0 only with a user namespace', () => {
+  const spec = defaultSpec({ args: ['true'] });
+  spec.root = { path: '/b/rootfs' };
+  const cgroup = { joinDirs: ['/cg/memory/x', '/cg/unified/x'], unifiedDir: '/cg/unified/x' };
+  const plain = buildCreatePlan({ spec, bundle: '/b', stateDir: '/s', cgroup, syncForHooks: false });
+  assert.deepEqual(plain.ops.slice(0, 4).map((o) => `${o.op} ${o.args.join(' ')}`.trim()), [
+    'STATE_DIR /s',
+    'CLONE_INTO_CGROUP /cg/unified/x',
+    `CLONE ${CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS}`,
+    'CGROUP_ENTER /cg/memory/x/tasks',
+  ]);
+  spec.linux!.namespaces!.push({ type: 'user' });
+  spec.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  spec.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const user = buildCreatePlan({ spec, bundle: '/b', stateDir: '/s', cgroup, syncForHooks: false });
+  const names = user.ops.map((o) => o.op);
+  assert.ok(!names.includes('CGROUP_ENTER'));
+  assert.deepEqual(user.ops[names.indexOf('CGROUP_JOIN')]!.args, ['/cg/memory/x']);
 });
 
 test('exec plan: joins in nsenter order, cgroup, same privileges as the container', () => {

@@ -7,7 +7,7 @@ import { deviceNodes, devOps } from './devices.js';
 import { envWithHome } from './home.js';
 import { hookOps } from './hooks.js';
 import { dropPrivilegeOps, oomOps, rlimitOps } from './identity.js';
-import { mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
+import { devReadonlyOps, mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { propagationFlag } from './mount-options.js';
 import type { Plan, PlanOp } from './ops.js';
@@ -42,14 +42,20 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   else if (proc.terminal && input.foreground) parent.push({ op: 'TTY_PROXY', args: [] });
   parent.push({ op: 'STATE_DIR', args: [input.stateDir] });
   if (input.foreground) parent.push({ op: 'FOREGROUND', args: [] });
+  const { unifiedDir } = input.cgroup;
+  const v1Dirs = input.cgroup.joinDirs.filter((d) => d !== unifiedDir);
+  if (unifiedDir) parent.push({ op: 'CLONE_INTO_CGROUP', args: [unifiedDir] });
   parent.push({ op: 'CLONE', args: [ns.cloneFlags] });
   parent.push(...ns.afterClone);
-  for (const dir of input.cgroup.joinDirs) parent.push({ op: 'CGROUP_JOIN', args: [dir] });
+  // Without a user namespace the child can move itself into the v1 hierarchies, which
+  // avoids the global lock (and RCU wait) of a move done by another process.
+  if (ns.newUser) for (const dir of v1Dirs) parent.push({ op: 'CGROUP_JOIN', args: [dir] });
   if (input.cgroup.devicesProgram && input.cgroup.unifiedDir) {
     parent.push({ op: 'BPF_DEVICES', args: [input.cgroup.unifiedDir, input.cgroup.devicesProgram] });
   }
 
   const child: PlanOp[] = [];
+  if (!ns.newUser) for (const dir of v1Dirs) child.push({ op: 'CGROUP_ENTER', args: [`${dir}/tasks`] });
   if (ns.newUser) child.push({ op: 'BECOME_ROOT', args: [] });
   if (ns.newCgroup) child.push({ op: 'UNSHARE', args: [CLONE.NEWCGROUP] });
   if (input.syncForHooks) child.push({ op: 'SYNC', args: ['createRuntime'] });
@@ -64,6 +70,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
     }),
   );
   child.push(...devOps(deviceNodes(linux.devices), { userNamespace: ns.newUser, mounts }));
+  child.push(...devReadonlyOps(mounts));
   child.push({ op: 'MKDIR_IN_ROOT', args: [proc.cwd, 0o755] });
   child.push(...hookOps(spec.hooks?.createContainer));
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
@@ -76,6 +83,9 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const argv = proc.args ?? [];
   const env = proc.env ?? [];
   child.push({ op: 'CHECK_EXEC', args: [argv.length, ...argv, env.length, ...env] });
+  // startContainer hooks get the state as it is at `start` ("created"), not the one of the
+  // createRuntime SYNC ("creating"): a second SYNC hands it over before the wait.
+  if (input.syncForHooks && spec.hooks?.startContainer?.length) child.push({ op: 'SYNC', args: ['startContainer'] });
   child.push({ op: 'WAIT_START', args: [] });
   child.push(...hookOps(spec.hooks?.startContainer));
   child.push(...processOps(spec, input.home));
@@ -87,7 +97,9 @@ function hardeningOps(spec: Spec): PlanOp[] {
   const ops: PlanOp[] = [];
   // sysctls first: /proc/sys is about to become read-only.
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
-    ops.push({ op: 'SYSCTL', args: [key.replace(/\./g, '/'), value] });
+    // A key written with slashes is a path already (its dots may be part of a name, as in
+    // net/ipv4/conf/eth0.100/forwarding), as runc reads it.
+    ops.push({ op: 'SYSCTL', args: [key.includes('/') ? key : key.replace(/\./g, '/'), value] });
   }
   for (const path of linux.readonlyPaths ?? []) ops.push({ op: 'READONLY_PATH', args: [path] });
   for (const path of linux.maskedPaths ?? []) ops.push({ op: 'MASK_PATH', args: [path] });
