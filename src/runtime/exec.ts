@@ -8,6 +8,7 @@ import type { RuntimeContext } from './context.js';
 import { runHelper, type StdioSlot } from './helper.js';
 import { containerStatus } from './oci-state.js';
 import { buildExecPlan } from './plan/exec-plan.js';
+import { passwdHome, readImagePasswd } from './plan/home.js';
 import { NS_PROC_NAME } from './plan/linux-constants.js';
 import { parseJson, validateProcess, type Process, type Spec } from './spec/index.js';
 
@@ -99,6 +100,7 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
     foreground: !opts.detach,
     userNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'user'),
     debug: ctx.debug,
+    home: passwdHome(readImagePasswd(record.rootfs), proc.user.uid),
   });
   const session = runHelper(plan, { context: `exec in container "${id}"`, stdio: opts.stdio, onDebug: (l) => ctx.log('debug', l) });
   const pid = await session.pid;

@@ -39,7 +39,7 @@ export function ociState(record: ContainerRecord, status: ContainerStatus): OciS
   return state;
 }
 
-/** The state hooks receive: the spec's fields only. */
+/** The state hooks receive: the spec's fields only; no pid once there is no process (as runc). */
 export function hookState(record: Pick<ContainerRecord, 'id' | 'bundle' | 'annotations'>, status: ContainerStatus, pid: number): object {
-  return { ociVersion: OCI_VERSION, id: record.id, status, pid, bundle: record.bundle, annotations: record.annotations ?? {} };
+  return { ociVersion: OCI_VERSION, id: record.id, status, ...(pid > 0 ? { pid } : {}), bundle: record.bundle, annotations: record.annotations ?? {} };
 }

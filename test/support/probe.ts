@@ -109,14 +109,14 @@ function accessChecks(o: ProbeOptions): string {
   for (const p of o.read ?? []) {
     const q = shQuote(p);
     lines.push(
-      `if [ -d ${q} ]; then r=$(ls -A ${q} 2>&1 | tr '\\n' ' '); echo "read ${p}: dir [$r] rc=$?"; ` +
+      `if [ -d ${q} ]; then r=$(ls -A ${q} 2>&1); rc=$?; echo "read ${p}: dir [$(echo $r)] rc=$rc"; ` +
         `else r=$(cat ${q} 2>&1 >/dev/null); echo "read ${p}: rc=$? $r"; fi`,
     );
   }
   for (const p of o.write ?? []) {
     const q = shQuote(p);
     lines.push(
-      `if [ -d ${q} ]; then r=$(touch ${q}/.probe 2>&1); echo "write ${p}: rc=$? $r"; ` +
+      `if [ -d ${q} ]; then r=$(touch ${q}/.probe 2>&1); rc=$?; rm -f ${q}/.probe 2>/dev/null; echo "write ${p}: rc=$rc $r"; ` +
         `else r=$( (echo x > ${q}) 2>&1); echo "write ${p}: rc=$? $r"; fi`,
     );
   }

@@ -1,5 +1,6 @@
 // /dev planning: the OCI default devices plus linux.devices, the standard symlinks, and the
 // device-cgroup allow rules that must accompany them.
+import { existsSync } from 'node:fs';
 import type { Device, DeviceRule, Mount } from '../spec/types.js';
 import { S_IF } from './linux-constants.js';
 import type { PlanOp } from './ops.js';
@@ -29,7 +30,6 @@ const DEV_SYMLINKS: readonly [string, string][] = [
   ['/proc/self/fd/0', '/dev/stdin'],
   ['/proc/self/fd/1', '/dev/stdout'],
   ['/proc/self/fd/2', '/dev/stderr'],
-  ['/proc/kcore', '/dev/core'],
 ];
 
 /** Cgroup rules appended after the spec's own, so the default devices stay usable (as runc). */
@@ -63,12 +63,12 @@ export function deviceNodes(specDevices: readonly Device[] = []): DeviceNode[] {
   return [...byPath.values()];
 }
 
-/** The device cgroup rules: the spec's, then the defaults, then one per linux.devices entry. */
-export function deviceRules(specRules: readonly DeviceRule[] = [], specDevices: readonly Device[] = []): DeviceRule[] {
-  const extra = specDevices
-    .filter((d) => d.type === 'c' || d.type === 'b' || d.type === 'u')
-    .map((d): DeviceRule => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
-  return [...specRules, ...DEFAULT_DEVICE_RULES, ...extra];
+/**
+ * The device cgroup rules: the spec's, then the defaults. A linux.devices entry only makes
+ * the node; access to it is granted by linux.resources.devices, as in runc.
+ */
+export function deviceRules(specRules: readonly DeviceRule[] = []): DeviceRule[] {
+  return [...specRules, ...DEFAULT_DEVICE_RULES];
 }
 
 function modeFor(node: DeviceNode): number {
@@ -80,6 +80,8 @@ export interface DevContext {
   /** in a user namespace mknod is refused: bind-mount the host's nodes instead */
   userNamespace: boolean;
   mounts: readonly Mount[];
+  /** whether the kernel has /proc/kcore (CONFIG_PROC_KCORE); only then /dev/core links to it, as in runc */
+  hostHasKcore?: boolean;
 }
 
 /** Whether /dev is the host's (bind-mounted): then we must not create nodes in it. */
@@ -98,6 +100,7 @@ export function devOps(nodes: readonly DeviceNode[], ctx: DevContext): PlanOp[] 
     }
   }
   for (const [target, link] of DEV_SYMLINKS) ops.push({ op: 'SYMLINK_IN_ROOT', args: [target, link] });
+  if (ctx.hostHasKcore ?? existsSync('/proc/kcore')) ops.push({ op: 'SYMLINK_IN_ROOT', args: ['/proc/kcore', '/dev/core'] });
   if (ctx.mounts.some((m) => m.destination === '/dev/pts' && m.type === 'devpts')) {
     ops.push({ op: 'SYMLINK_IN_ROOT', args: ['pts/ptmx', '/dev/ptmx'] });
   }

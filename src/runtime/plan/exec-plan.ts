@@ -2,6 +2,7 @@
 // join its cgroup, then apply the same identity, rlimits, capabilities and seccomp filter
 // as the container's own process before exec.
 import type { Process, Spec } from '../spec/types.js';
+import { envWithHome } from './home.js';
 import { dropPrivilegeOps, rlimitOps } from './identity.js';
 import { NS_FLAG } from './linux-constants.js';
 import type { Plan, PlanOp } from './ops.js';
@@ -17,6 +18,8 @@ export interface ExecPlanInput {
   foreground: boolean;
   userNamespace: boolean;
   debug?: boolean;
+  /** HOME for the process when its env has none (the user's home in the image's /etc/passwd) */
+  home?: string;
 }
 
 const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
@@ -40,7 +43,7 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
   const drop = dropPrivilegeOps(proc);
   const nnp = proc.noNewPrivileges === true;
   const args = proc.args ?? [];
-  const env = proc.env ?? [];
+  const env = input.home === undefined ? (proc.env ?? []) : envWithHome(proc.env ?? [], input.home);
   ops.push(
     ...(nnp ? [] : filter),
     ...drop.before,

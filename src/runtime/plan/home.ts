@@ -1,44 +1,9 @@
 // HOME for the container process when its env has none: the user's home directory from the
 // image's /etc/passwd, or "/" when the uid is not listed there (as runc does).
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readFileSync } from 'node:fs';
+import { resolveInRoot } from './in-root.js';
 
-const MAX_LINKS = 40;
 const MAX_PASSWD_BYTES = 1 << 20;
-
-/**
- * The host path of `path` inside `root`, symlinks resolved as the container would see them
- * (an absolute target restarts at the root, ".." stops at it); undefined if missing.
- */
-export function resolveInRoot(root: string, path: string): string | undefined {
-  const todo = path.split('/').filter(Boolean).reverse();
-  const done: string[] = [];
-  let links = 0;
-  while (todo.length > 0) {
-    const name = todo.pop()!;
-    if (name === '.') continue;
-    if (name === '..') {
-      done.pop();
-      continue;
-    }
-    const host = join(root, ...done, name);
-    let isLink: boolean;
-    try {
-      isLink = lstatSync(host).isSymbolicLink();
-    } catch {
-      return undefined;
-    }
-    if (!isLink) {
-      done.push(name);
-      continue;
-    }
-    if (++links > MAX_LINKS) return undefined;
-    const target = readlinkSync(host);
-    if (target.startsWith('/')) done.length = 0;
-    todo.push(...target.split('/').filter(Boolean).reverse());
-  }
-  return join(root, ...done);
-}
 
 /** The home directory of `uid` in passwd text; "/" when the uid is not listed. */
 export function passwdHome(passwd: string, uid: number): string {

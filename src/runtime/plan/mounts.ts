@@ -2,8 +2,9 @@
 // All container-side targets are MOUNT_IN_ROOT ops, so the helper resolves them inside the
 // rootfs and a symlink in the image cannot redirect a mount onto the host.
 import { statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve } from 'node:path';
 import type { Mount } from '../spec/types.js';
+import { secureJoin } from './in-root.js';
 import { MS } from './linux-constants.js';
 import { BIND_REMOUNT_FLAGS, parseMountOptions, propagationFlag } from './mount-options.js';
 import type { PlanOp } from './ops.js';
@@ -56,13 +57,66 @@ export function rootfsPrepOps(rootfs: string, rootfsPropagation: string | undefi
 }
 
 export function mountOps(mounts: readonly Mount[], ctx: MountContext): PlanOp[] {
-  return mounts.flatMap((m) => planMount(m, ctx));
+  return mounts.flatMap((m, i) => planMount(m, ctx, coveredBy(mounts.slice(0, i))));
 }
 
-function planMount(m: Mount, ctx: MountContext): PlanOp[] {
+/** Whether a container path lies on or below one of the earlier mounts' destinations. */
+function coveredBy(earlier: readonly Mount[]): (path: string) => boolean {
+  const dests = earlier.map((m) => posix.normalize(m.destination).replace(/\/+$/, ''));
+  return (path) => dests.some((d) => d === '' || path === d || path.startsWith(d + '/'));
+}
+
+/**
+ * Where a destination lands: symlinks of the image followed inside the rootfs, as runc's
+ * securejoin does, so a mount onto an image symlink (even one naming a host path) is made
+ * inside the rootfs instead of failing. Paths covered by earlier mounts are left as they are.
+ */
+function landing(dest: string, ctx: MountContext, covered: (path: string) => boolean): string {
+  if (covered(posix.normalize(dest))) return dest;
+  return secureJoin(ctx.rootfs, dest, covered) ?? dest;
+}
+
+/** The mode of an existing, uncovered directory in the image (a tmpfs over it keeps it, as in runc). */
+function imageDirMode(target: string, ctx: MountContext, covered: (path: string) => boolean): number | undefined {
+  if (covered(target) || !ctx.rootfs) return undefined;
+  try {
+    const st = statSync(join(ctx.rootfs, target));
+    return st.isDirectory() ? st.mode & 0o7777 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * tmpfs as runc makes it: the mode of the directory it covers first (an explicit mode= wins),
+ * and read-only as a second, bind remount, so the filesystem itself stays writable. A
+ * read-only /dev is remounted only after its device nodes exist (devReadonlyOps).
+ */
+function tmpfsOps(m: Mount, target: string, ctx: MountContext, covered: (path: string) => boolean): PlanOp[] {
   const opts = parseMountOptions(m.options);
-  const dest = m.destination;
+  const mode = imageDirMode(target, ctx, covered);
+  const data = mode === undefined ? opts.data : [`mode=${mode.toString(8).padStart(4, '0')}`, opts.data].filter(Boolean).join(',');
+  const ops = [mountInRoot(m.source ?? 'tmpfs', target, 'tmpfs', opts.flags & ~MS.RDONLY, data, CREATE_DIR)];
+  if (opts.flags & MS.RDONLY && posix.normalize(m.destination) !== '/dev') {
+    ops.push(mountInRoot('', target, '', MS.REMOUNT | MS.BIND | (opts.flags & BIND_REMOUNT_FLAGS), '', 0));
+  }
+  return ops.concat(propagationOps(target, opts.propagation));
+}
+
+/** The read-only remount of a tmpfs /dev, after the device nodes were made in it. */
+export function devReadonlyOps(mounts: readonly Mount[]): PlanOp[] {
+  const dev = mounts.filter((m) => posix.normalize(m.destination) === '/dev').at(-1);
+  if (!dev || dev.type !== 'tmpfs') return [];
+  const flags = parseMountOptions(dev.options).flags;
+  if (!(flags & MS.RDONLY)) return [];
+  return [mountInRoot('', '/dev', '', MS.REMOUNT | MS.BIND | (flags & BIND_REMOUNT_FLAGS), '', 0)];
+}
+
+function planMount(m: Mount, ctx: MountContext, covered: (path: string) => boolean): PlanOp[] {
+  const opts = parseMountOptions(m.options);
+  const dest = landing(m.destination, ctx, covered);
   if (m.type === 'cgroup' || m.type === 'cgroup2') return cgroupMountOps(dest, opts.flags, ctx);
+  if (m.type === 'tmpfs' && !opts.bind) return tmpfsOps(m, dest, ctx, covered);
   if (m.type === 'sysfs' && !ctx.newNetNs) {
     // sysfs can only be mounted by the owner of the network namespace: show the host's, as runc does.
     return bindOps('/sys', dest, (opts.flags & ~MS.BIND) | MS.REC, opts.propagation, CREATE_DIR);

@@ -38,7 +38,8 @@ function sysctlProblem(key: string, spec: Spec, ns: Map<NamespaceType, Namespace
 
 export function checkSysctl(spec: Spec, ns: Map<NamespaceType, Namespace>, ctx: Ctx): void {
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
-    const problem = sysctlProblem(key, spec, ns);
+    // "kernel/msgmax" is the same sysctl as "kernel.msgmax" (runc accepts both forms).
+    const problem = sysctlProblem(key.replace(/\//g, '.'), spec, ns);
     if (problem) ctx.issues.push({ path: childPath('$.linux.sysctl', key), message: `sysctl ${JSON.stringify(key)} ${problem}` });
   }
 }
