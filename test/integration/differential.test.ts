@@ -52,16 +52,18 @@ const GLOBAL_KNOWN: KnownDifference[] = [
   },
   {
     // The hierarchies under /sys/fs/cgroup come in the host's mountinfo order under runc and
-    // sorted by controller under corral; the order of sibling mounts that do not overlap
-    // does not change what the container sees.
-    why: 'order of the /sys/fs/cgroup/<hierarchy> mounts',
-    apply: sortCgroupHierarchyLines,
+    // sorted by controller under corral; in a user namespace the device nodes bound into
+    // /dev come in runc's list order and in corral's. The order of sibling mounts that do
+    // not overlap does not change what the container sees.
+    why: 'order of sibling mounts: /sys/fs/cgroup/<hierarchy>, /dev/<node> binds',
+    apply: (text) => sortLines(sortLines(text, /^\/sys\/fs\/cgroup\/[^ /]+ /), /^\/dev\/[^ /]+ root=\/[^ /]+ devtmpfs /),
   },
 ];
 
-function sortCgroupHierarchyLines(text: string): string {
+/** Sort the lines matching `re` among the places they occupy. */
+function sortLines(text: string, re: RegExp): string {
   const lines = text.split('\n');
-  const idx = lines.flatMap((l, i) => (/^\/sys\/fs\/cgroup\/[^ /]+ /.test(l) ? [i] : []));
+  const idx = lines.flatMap((l, i) => (re.test(l) ? [i] : []));
   const sorted = idx.map((i) => lines[i]!).sort();
   idx.forEach((i, k) => (lines[i] = sorted[k]!));
   return lines.join('\n');
@@ -176,6 +178,12 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
           assert.match(runc.stderr, c.corralOnly.runcFails);
           c.corralOnly.expect(corral, normaliseProbe(corral.stdout, { [corral.id]: '<id>' }));
           return;
+        }
+        if (c.bothFail) {
+          assert.notEqual(runc.code, 0, `runc ran a bundle expected to fail (${c.bothFail})`);
+          assert.notEqual(corral.code, 0, `corral ran a bundle expected to fail (${c.bothFail}); runc said: ${runc.stderr.trim()}`);
+        } else {
+          assert.equal(runc.code, 0, `runc could not run the case's bundle: ${runc.stderr.trim()}`);
         }
         const a = render(runc, c);
         const b = render(corral, c);

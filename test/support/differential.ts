@@ -2,7 +2,7 @@
 // output captured, every container deleted afterwards, and a check that neither runtime left
 // a cgroup directory behind.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/runtime/spec/types.js';
 import { tempDir } from './busybox.js';
@@ -74,6 +74,7 @@ export class DifferentialRunner {
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
       if (opts.chownRootfs !== undefined) {
         execFileSync('chown', ['-R', '-h', `${opts.chownRootfs}:${opts.chownRootfs}`, join(bundle, 'rootfs')]);
+        chmodSync(bundle, 0o711); // mkdtemp's 0700 would keep the mapped root out of its own rootfs
       }
       const [cmd, args] = this.command(runtime, ['run', '--bundle', bundle, id]);
       const r = spawnSync(cmd, args, {

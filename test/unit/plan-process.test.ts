@@ -49,6 +49,11 @@ test('namespaces: clone flags for new ones, user joined first, cgroup and time h
     { op: 'UID_MAP', args: ['0 100000 65536\n'] },
     { op: 'GID_MAP', args: ['0 100000 65536\n'] },
   ]);
+  assert.equal(ns.childUnshare, 0);
+  // with a new user namespace the others are made by the mapped root (pid only by clone)
+  const all = planNamespaces({ namespaces: (['user', 'pid', 'mount', 'network', 'ipc', 'uts', 'cgroup'] as const).map((type) => ({ type })) });
+  assert.equal(all.cloneFlags, CLONE.NEWUSER | CLONE.NEWPID);
+  assert.equal(all.childUnshare, CLONE.NEWNS | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS);
 });
 
 test('seccomp: libseccomp action values and one rule per syscall name', () => {

@@ -57,6 +57,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const child: PlanOp[] = [];
   if (!ns.newUser) for (const dir of v1Dirs) child.push({ op: 'CGROUP_ENTER', args: [`${dir}/tasks`] });
   if (ns.newUser) child.push({ op: 'BECOME_ROOT', args: [] });
+  if (ns.childUnshare) child.push({ op: 'UNSHARE', args: [ns.childUnshare] });
   if (ns.newCgroup) child.push({ op: 'UNSHARE', args: [CLONE.NEWCGROUP] });
   if (input.syncForHooks) child.push({ op: 'SYNC', args: ['createRuntime'] });
   child.push(...rootfsPrepOps(rootfs, linux.rootfsPropagation));

@@ -6,6 +6,12 @@ import type { PlanOp } from './ops.js';
 
 export interface NamespacePlan {
   cloneFlags: number;
+  /**
+   * With a new user namespace: the namespaces the child unshares once it is root in it (all
+   * but user and pid), so that they are created by the mapped root, as runc and LXC do; else
+   * e.g. the ipc namespace's /dev/mqueue belongs to an unmapped owner.
+   */
+  childUnshare: number;
   /** parent ops that run before the clone */
   beforeClone: PlanOp[];
   /** parent ops that act on the child once it exists */
@@ -38,10 +44,14 @@ export function planNamespaces(linux: Linux): NamespacePlan {
   const joined = JOIN_ORDER.flatMap((type) => namespaces.filter((n) => n.type === type && n.path));
   const beforeClone: PlanOp[] = joined.map((n) => ({ op: 'NS_JOIN', args: [NS_FLAG[n.type] ?? 0, n.path ?? ''] }));
   let cloneFlags = 0;
+  let childUnshare = 0;
   for (const type of fresh) {
     // cgroup: unshared by the child after it joined its cgroup; time: unshared by stage 0
-    // because CLONE_NEWTIME only takes effect for children.
-    if (type !== 'cgroup' && type !== 'time') cloneFlags |= NS_FLAG[type] ?? 0;
+    // because CLONE_NEWTIME only takes effect for children; pid: only clone makes the child
+    // its pid 1.
+    if (type === 'cgroup' || type === 'time') continue;
+    if (fresh.has('user') && type !== 'user' && type !== 'pid') childUnshare |= NS_FLAG[type] ?? 0;
+    else cloneFlags |= NS_FLAG[type] ?? 0;
   }
   if (fresh.has('time')) {
     beforeClone.push({ op: 'UNSHARE_PARENT', args: [CLONE.NEWTIME] });
@@ -55,6 +65,7 @@ export function planNamespaces(linux: Linux): NamespacePlan {
   }
   return {
     cloneFlags,
+    childUnshare,
     beforeClone,
     afterClone,
     newUser: fresh.has('user'),
