@@ -1,30 +1,68 @@
-// The multi-call entry: `corral <command>`, and `corral-runtime` which is exactly `corral oci`.
+// The multi-call entry: `corral <group> <command>`, and `corral-runtime`, which is exactly
+// `corral oci` for clients that take a runtime binary path. Exit codes: the command's own
+// (run/exec: the container's), 1 for a failure, 2 for a usage error.
 import { basename } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { registerOci } from './oci/index.js';
+import { bindArgs, commandHelp, groupHelp, parseArgv, UsageError, type CommandSpec, type OptionSpec } from './args.js';
+import { OCI_COMMANDS, OCI_GLOBAL_OPTIONS } from './oci/index.js';
 import { reportError } from './output.js';
+
+export const VERSION = '0.1.0';
+const OCI_SPEC_VERSION = '1.2.0';
+
+const TOP_OPTIONS: OptionSpec[] = [{ flags: '-v, --version', description: 'print the version' }];
+const GROUPS: Record<string, { summary: string; options: OptionSpec[]; commands: CommandSpec[] }> = {
+  oci: { summary: 'OCI runtime commands, compatible with runc', options: OCI_GLOBAL_OPTIONS, commands: OCI_COMMANDS },
+};
 
 export async function main(argv: string[]): Promise<number> {
   const invokedAs = basename(argv[1] ?? 'corral');
-  const program = new Command(invokedAs === 'corral-runtime' ? 'corral-runtime' : 'corral');
-  program
-    .description('Corral: Linux system containers and an OCI runtime')
-    .version(VERSION, '-v, --version')
-    .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  if (invokedAs === 'corral-runtime') registerOci(program);
-  else registerOci(program.command('oci').description('OCI runtime commands, compatible with runc'));
   try {
-    await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    if (invokedAs === 'corral-runtime') return await runGroup('corral-runtime', 'oci', argv.slice(2));
+    const top = parseArgv(argv.slice(2), TOP_OPTIONS, 'corral', { stopAtPositional: true });
+    if (top.values.version) return print(`corral version ${VERSION}\n`);
+    const [group, ...rest] = top.positionals;
+    if (!group || !GROUPS[group]) {
+      if (group) throw new UsageError(`unknown command '${group}'`, 'corral');
+      process.stdout.write(topHelp());
+      return top.help ? 0 : 2;
+    }
+    return await runGroup(`corral ${group}`, group, rest);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err instanceof UsageError) {
+      process.stderr.write(`corral: error: ${err.message}\n  hint: ${err.hint}\n`);
       return 2;
     }
     return reportError(err);
   }
 }
 
-export const VERSION = '0.1.0';
+function topHelp(): string {
+  const lines = ['Usage: corral <command> [arguments]', '', 'Corral: Linux system containers and an OCI runtime', '', 'Commands:'];
+  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(10)}${g.summary}`);
+  lines.push('', "Run 'corral <command> --help' for more.");
+  return `${lines.join('\n')}\n`;
+}
+
+function print(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+async function runGroup(usage: string, name: string, argv: string[]): Promise<number> {
+  const group = GROUPS[name]!;
+  const g = parseArgv(argv, group.options, usage, { stopAtPositional: true });
+  if (g.values.version) return print(`${usage.split(' ')[0]} version ${VERSION}\nspec: ${OCI_SPEC_VERSION}\n`);
+  const [commandName, ...rest] = g.positionals;
+  if (!commandName) {
+    process.stdout.write(groupHelp(usage, group.summary, group.options, group.commands));
+    return g.help ? 0 : 2;
+  }
+  const command = group.commands.find((c) => c.name === commandName || c.aliases?.includes(commandName));
+  if (!command) throw new UsageError(`unknown command '${commandName}'`, usage);
+  const usageOf = `${usage} ${command.name}`;
+  const p = parseArgv(rest, command.options ?? [], usageOf, { passThrough: command.passThrough });
+  if (p.help || g.help) return print(commandHelp(command, usageOf));
+  const args = bindArgs(command, p.positionals, usageOf);
+  const code = await command.run(args, { ...g.values, ...p.values });
+  return typeof code === 'number' ? code : 0;
+}

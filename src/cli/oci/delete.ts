@@ -1,16 +1,15 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('delete')
-    .alias('rm')
-    .description('delete a stopped container and everything it holds (cgroup, state)')
-    .argument('<id>', 'container id')
-    .option('-f, --force', 'kill the container first if it is still running')
-    .action(async (id: string, o: { force?: boolean }, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { destroy } = await import('../../runtime/delete.js');
-      await destroy(ctx, id, o.force);
-    });
-}
+export const command: CommandSpec = {
+  name: 'delete',
+  aliases: ['rm'],
+  summary: 'delete a stopped container and everything it holds (cgroup, state)',
+  args: [{ name: 'id', description: 'container id' }],
+  options: [{ flags: '-f, --force', description: 'kill the container first if it is still running' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { destroy } = await import('../../runtime/delete.js');
+    await destroy(ctx, String(args.id), o.force === true);
+  },
+};

@@ -1,56 +1,45 @@
-import type { Command } from 'commander';
-import { collect, contextFor, forwardSignals } from './common.js';
+import type { CommandSpec } from '../args.js';
+import { contextFor, forwardSignals, list, str } from './common.js';
 
-interface ExecFlags {
-  tty?: boolean;
-  env?: string[];
-  cwd?: string;
-  user?: string;
-  additionalGids?: string[];
-  process?: string;
-  detach?: boolean;
-  pidFile?: string;
-  consoleSocket?: string;
-  cap?: string[];
-  noNewPrivs?: boolean;
-}
-
-export function register(parent: Command): void {
-  parent
-    .command('exec')
-    .description('run a process inside a running container')
-    .argument('<id>', 'container id')
-    .argument('[command...]', 'command and its arguments (or use --process)')
-    .option('-t, --tty', 'allocate a pseudo-terminal (needs --console-socket)')
-    .option('-e, --env <K=V>', 'set an environment variable (repeatable)', collect)
-    .option('--cwd <dir>', 'working directory inside the container')
-    .option('-u, --user <uid[:gid]>', 'numeric user and group to run as')
-    .option('-g, --additional-gids <gid>', 'additional group (repeatable)', collect)
-    .option('-p, --process <file>', 'process.json describing the process (OCI process object)')
-    .option('-d, --detach', 'do not wait for the process')
-    .option('--pid-file <file>', 'write the process pid to this file')
-    .option('--console-socket <path>', 'unix socket that receives the pty master')
-    .option('-c, --cap <CAP_NAME>', 'add a capability (repeatable)', collect)
-    .option('--no-new-privs', 'set no_new_privs for the process')
-    .passThroughOptions()
-    .action(async (id: string, command: string[], o: ExecFlags, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { exec } = await import('../../runtime/exec.js');
-      const result = await exec(ctx, id, {
-        args: command[0] === '--' ? command.slice(1) : command,
-        processFile: o.process,
-        env: o.env,
-        cwd: o.cwd,
-        user: o.user,
-        additionalGids: o.additionalGids?.map(Number),
-        tty: o.tty,
-        detach: o.detach,
-        pidFile: o.pidFile,
-        consoleSocket: o.consoleSocket,
-        capabilities: o.cap,
-        noNewPrivs: o.noNewPrivs,
-        onForeground: forwardSignals,
-      });
-      if (result.exitCode !== undefined) process.exitCode = result.exitCode;
+export const command: CommandSpec = {
+  name: 'exec',
+  summary: 'run a process inside a running container',
+  args: [
+    { name: 'id', description: 'container id' },
+    { name: 'command', description: 'command and its arguments (or use --process)', variadic: true },
+  ],
+  passThrough: true,
+  options: [
+    { flags: '-t, --tty', description: 'allocate a pseudo-terminal' },
+    { flags: '-e, --env <K=V>', description: 'set an environment variable (repeatable)', repeatable: true },
+    { flags: '--cwd <dir>', description: 'working directory inside the container' },
+    { flags: '-u, --user <uid[:gid]>', description: 'numeric user and group to run as' },
+    { flags: '-g, --additional-gids <gid>', description: 'additional group (repeatable)', repeatable: true },
+    { flags: '-p, --process <file>', description: 'process.json describing the process (OCI process object)' },
+    { flags: '-d, --detach', description: 'do not wait for the process' },
+    { flags: '--pid-file <file>', description: 'write the process pid to this file' },
+    { flags: '--console-socket <path>', description: 'unix socket that receives the pty master' },
+    { flags: '-c, --cap <CAP_NAME>', description: 'add a capability (repeatable)', repeatable: true },
+    { flags: '--no-new-privs', description: 'set no_new_privs for the process' },
+  ],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { exec } = await import('../../runtime/exec.js');
+    const result = await exec(ctx, String(args.id), {
+      args: args.command as string[],
+      processFile: str(o.process),
+      env: list(o.env),
+      cwd: str(o.cwd),
+      user: str(o.user),
+      additionalGids: list(o.additionalGids)?.map(Number),
+      tty: o.tty === true,
+      detach: o.detach === true,
+      pidFile: str(o.pidFile),
+      consoleSocket: str(o.consoleSocket),
+      capabilities: list(o.cap),
+      noNewPrivs: o.noNewPrivs === true,
+      onForeground: forwardSignals,
     });
-}
+    return result.exitCode;
+  },
+};

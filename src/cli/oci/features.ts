@@ -1,12 +1,11 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { printJson } from '../output.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('features')
-    .description('print the features this runtime implements, as JSON')
-    .action(async () => {
-      const { features } = await import('../../runtime/features.js');
-      printJson(features());
-    });
-}
+export const command: CommandSpec = {
+  name: 'features',
+  summary: 'print the features this runtime implements, as JSON',
+  async run() {
+    const { features } = await import('../../runtime/features.js');
+    printJson(features());
+  },
+};

@@ -1,16 +1,17 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('kill')
-    .description('send a signal (default SIGTERM) to the container process')
-    .argument('<id>', 'container id')
-    .argument('[signal]', 'signal name or number, e.g. KILL, SIGTERM, 9', 'SIGTERM')
-    .option('-a, --all', 'signal every process in the container, not only its init')
-    .action(async (id: string, signal: string, o: { all?: boolean }, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { kill } = await import('../../runtime/kill.js');
-      await kill(ctx, id, signal, o.all);
-    });
-}
+export const command: CommandSpec = {
+  name: 'kill',
+  summary: 'send a signal (default SIGTERM) to the container process',
+  args: [
+    { name: 'id', description: 'container id' },
+    { name: 'signal', description: 'signal name or number, e.g. KILL, SIGTERM, 9 (default SIGTERM)', optional: true },
+  ],
+  options: [{ flags: '-a, --all', description: 'signal every process in the container, not only its init' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { kill } = await import('../../runtime/kill.js');
+    await kill(ctx, String(args.id), args.signal as string | undefined, o.all === true);
+  },
+};

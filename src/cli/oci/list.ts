@@ -1,20 +1,21 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { printJson } from '../output.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('list')
-    .alias('ls')
-    .description('list the containers under --root')
-    .option('-f, --format <format>', 'table or json', 'table')
-    .option('-q, --quiet', 'print only the ids')
-    .action(async (o: { format: string; quiet?: boolean }, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const query = await import('../../runtime/query.js');
-      const states = await query.list(ctx);
-      if (o.quiet) process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
-      else if (o.format === 'json') printJson(states);
-      else process.stdout.write(query.formatList(states));
-    });
-}
+export const command: CommandSpec = {
+  name: 'list',
+  aliases: ['ls'],
+  summary: 'list the containers under --root',
+  options: [
+    { flags: '-f, --format <format>', description: 'table or json', default: 'table' },
+    { flags: '-q, --quiet', description: 'print only the ids' },
+  ],
+  async run(_args, o) {
+    const ctx = await contextFor(o);
+    const query = await import('../../runtime/query.js');
+    const states = await query.list(ctx);
+    if (o.quiet) process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
+    else if (o.format === 'json') printJson(states);
+    else process.stdout.write(query.formatList(states));
+  },
+};

@@ -1,23 +1,24 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('pause')
-    .description('freeze every process of a container')
-    .argument('<id>', 'container id')
-    .action(async (id: string, _o: object, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { pause } = await import('../../runtime/pause.js');
-      await pause(ctx, id);
-    });
-  parent
-    .command('resume')
-    .description('thaw a paused container')
-    .argument('<id>', 'container id')
-    .action(async (id: string, _o: object, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { resume } = await import('../../runtime/pause.js');
-      await resume(ctx, id);
-    });
-}
+export const pauseCommand: CommandSpec = {
+  name: 'pause',
+  summary: 'freeze every process of a container',
+  args: [{ name: 'id', description: 'container id' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { pause } = await import('../../runtime/pause.js');
+    await pause(ctx, String(args.id));
+  },
+};
+
+export const resumeCommand: CommandSpec = {
+  name: 'resume',
+  summary: 'thaw a paused container',
+  args: [{ name: 'id', description: 'container id' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { resume } = await import('../../runtime/pause.js');
+    await resume(ctx, String(args.id));
+  },
+};

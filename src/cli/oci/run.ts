@@ -1,29 +1,30 @@
-import type { Command } from 'commander';
-import { contextFor, forwardSignals } from './common.js';
+import type { CommandSpec } from '../args.js';
+import { contextFor, forwardSignals, str } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('run')
-    .description('create and start a container; in the foreground, wait for it and delete it')
-    .argument('<id>', 'container id')
-    .option('-b, --bundle <dir>', 'bundle directory holding config.json', '.')
-    .option('-d, --detach', 'do not wait for the container')
-    .option('--pid-file <file>', 'write the container process pid to this file')
-    .option('--console-socket <path>', 'unix socket that receives the pty master when process.terminal is true')
-    .option('--no-pivot', 'switch root with MS_MOVE + chroot instead of pivot_root')
-    .option('--keep', 'do not delete the container after it exits')
-    .option('--no-new-keyring', 'accepted for runc compatibility')
-    .action(async (id: string, o: { bundle: string; detach?: boolean; pidFile?: string; consoleSocket?: string; pivot: boolean; keep?: boolean }, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { run } = await import('../../runtime/run.js');
-      process.exitCode = await run(ctx, id, {
-        bundle: o.bundle,
-        detach: o.detach,
-        pidFile: o.pidFile,
-        consoleSocket: o.consoleSocket,
-        noPivot: !o.pivot,
-        keep: o.keep,
-        onForeground: forwardSignals,
-      });
+export const command: CommandSpec = {
+  name: 'run',
+  summary: 'create and start a container; in the foreground, wait for it and delete it',
+  args: [{ name: 'id', description: 'container id' }],
+  options: [
+    { flags: '-b, --bundle <dir>', description: 'bundle directory holding config.json', default: '.' },
+    { flags: '-d, --detach', description: 'do not wait for the container' },
+    { flags: '--pid-file <file>', description: 'write the container process pid to this file' },
+    { flags: '--console-socket <path>', description: 'unix socket that receives the pty master when process.terminal is true' },
+    { flags: '--no-pivot', description: 'switch root with MS_MOVE + chroot instead of pivot_root' },
+    { flags: '--keep', description: 'do not delete the container after it exits' },
+    { flags: '--no-new-keyring', description: 'accepted for runc compatibility' },
+  ],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { run } = await import('../../runtime/run.js');
+    return run(ctx, String(args.id), {
+      bundle: str(o.bundle),
+      detach: o.detach === true,
+      pidFile: str(o.pidFile),
+      consoleSocket: str(o.consoleSocket),
+      noPivot: o.noPivot === true,
+      keep: o.keep === true,
+      onForeground: forwardSignals,
     });
-}
+  },
+};

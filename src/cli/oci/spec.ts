@@ -1,20 +1,19 @@
-import type { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import type { CommandSpec } from '../args.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('spec')
-    .description('write a default config.json (like runc spec) into the bundle directory')
-    .option('-b, --bundle <dir>', 'where to write config.json', '.')
-    .option('--rootless', 'a spec for an unprivileged user (user namespace, no cgroup limits)')
-    .action(async (o: { bundle: string; rootless?: boolean }) => {
-      const { CorralError } = await import('../../util/errors.js');
-      const { defaultSpec } = await import('../../runtime/spec/default.js');
-      const file = join(resolve(o.bundle), 'config.json');
-      if (existsSync(file)) {
-        throw new CorralError('EXISTS', `${file} already exists`, { hint: 'remove it first, or pick another --bundle' });
-      }
-      writeFileSync(file, `${JSON.stringify(defaultSpec({ rootless: o.rootless }), null, '\t')}\n`);
-    });
-}
+export const command: CommandSpec = {
+  name: 'spec',
+  summary: 'write a default config.json (like runc spec) into the bundle directory',
+  options: [
+    { flags: '-b, --bundle <dir>', description: 'where to write config.json', default: '.' },
+    { flags: '--rootless', description: 'a spec for an unprivileged user (user namespace, no cgroup limits)' },
+  ],
+  async run(_args, o) {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const { join, resolve } = await import('node:path');
+    const { CorralError } = await import('../../util/errors.js');
+    const { defaultSpec } = await import('../../runtime/spec/default.js');
+    const file = join(resolve(String(o.bundle)), 'config.json');
+    if (existsSync(file)) throw new CorralError('EXISTS', `${file} already exists`, { hint: 'remove it first, or pick another --bundle' });
+    writeFileSync(file, `${JSON.stringify(defaultSpec({ rootless: o.rootless === true }), null, '\t')}\n`);
+  },
+};

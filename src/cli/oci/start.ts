@@ -1,14 +1,13 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('start')
-    .description('start a created container: its process runs the command in config.json')
-    .argument('<id>', 'container id')
-    .action(async (id: string, _o: object, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { start } = await import('../../runtime/start.js');
-      await start(ctx, id);
-    });
-}
+export const command: CommandSpec = {
+  name: 'start',
+  summary: 'start a created container: its process runs the command in config.json',
+  args: [{ name: 'id', description: 'container id' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { start } = await import('../../runtime/start.js');
+    await start(ctx, String(args.id));
+  },
+};

@@ -1,15 +1,14 @@
-import type { Command } from 'commander';
+import type { CommandSpec } from '../args.js';
 import { printJson } from '../output.js';
 import { contextFor } from './common.js';
 
-export function register(parent: Command): void {
-  parent
-    .command('state')
-    .description('print the OCI state of a container as JSON')
-    .argument('<id>', 'container id')
-    .action(async (id: string, _o: object, cmd: Command) => {
-      const ctx = await contextFor(cmd);
-      const { state } = await import('../../runtime/query.js');
-      printJson(await state(ctx, id));
-    });
-}
+export const command: CommandSpec = {
+  name: 'state',
+  summary: 'print the OCI state of a container as JSON',
+  args: [{ name: 'id', description: 'container id' }],
+  async run(args, o) {
+    const ctx = await contextFor(o);
+    const { state } = await import('../../runtime/query.js');
+    printJson(await state(ctx, String(args.id)));
+  },
+};

@@ -78,8 +78,9 @@ export function ruleLine(r: NormalRule): string {
 const keyOf = (type: string, major: number, minor: number): string => `${type} ${major} ${minor}`;
 
 /** A stable order (by major, minor, type; wildcards first) so the same rules give the same writes. */
+// Plain comparison, not localeCompare: the first localeCompare initialises ICU (~8 ms).
 function sortExceptions(m: Map<string, Exception>): Exception[] {
-  return [...m.values()].sort((a, b) => a.major - b.major || a.minor - b.minor || a.type.localeCompare(b.type));
+  return [...m.values()].sort((a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 export class DeviceEmulator {
