@@ -2,7 +2,6 @@
 // errors. Protocol: docs/plan-format.md (fd 3 plan, fd 4 status, fd 5 control).
 import { spawn, type ChildProcess, type IOType } from 'node:child_process';
 import { constants } from 'node:os';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../util/errors.js';
 import { helperPath } from './helper-path.js';
@@ -91,8 +90,19 @@ export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
   const settled = new Promise<'ready' | 'exec'>((resolve, reject) => {
     let failure: HelperFailure | undefined;
     let ready = false;
-    const lines = createInterface({ input: status, crlfDelay: Infinity });
-    lines.on('line', (line) => {
+    // Status lines are small and few: split them by hand rather than load node:readline.
+    let pending = '';
+    status.setEncoding('utf8');
+    status.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    });
+    const onLine = (line: string): void => {
       let msg: StatusLine;
       try {
         msg = JSON.parse(line) as StatusLine;
@@ -113,8 +123,8 @@ export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
       } else if (msg.type === 'error') {
         failure ??= msg;
       }
-    });
-    lines.on('close', () => {
+    };
+    status.on('close', () => {
       if (failure) {
         const err = new HelperError(opts.context, failure);
         rejectPid(err);

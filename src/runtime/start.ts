@@ -34,13 +34,19 @@ async function releaseInit(ctx: RuntimeContext, record: ContainerRecord): Promis
   try {
     const buf = Buffer.alloc(1);
     const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
+    const readByte = (): boolean => {
       try {
-        if (readSync(fd, buf, 0, 1, null) === 1) break;
+        return readSync(fd, buf, 0, 1, null) === 1;
       } catch (err) {
         if (errnoCode(err) !== 'EAGAIN') throw err;
+        return false;
       }
+    };
+    for (;;) {
+      if (readByte()) break;
       if (!isSameProcessAlive(record.pid, record.pidStartTime)) {
+        // it may have written its byte, exec'd and exited since our read: look once more
+        if (readByte()) break;
         throw new CorralError('BAD_STATE', `container "${record.id}" died before it could be started`);
       }
       if (Date.now() > deadline) throw new CorralError('INTERNAL', `container "${record.id}" did not answer the start signal within ${START_TIMEOUT_MS / 1000}s`);

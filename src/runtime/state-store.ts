@@ -2,7 +2,7 @@
 // The status is never trusted from disk alone: it is derived from the init process
 // (pid + its start time, so a reused pid is never mistaken for the container), the
 // presence of exec.fifo (created, not started) and the freezer (paused).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError, errnoCode } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
@@ -102,8 +102,25 @@ export class StateStore {
     }
   }
 
+  /** The state dir holds only plain files: unlink them directly (rmSync's recursive walk costs ~5 ms cold). */
   remove(id: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch (err) {
+        if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'EPERM') rmSync(join(dir, name), { recursive: true, force: true });
+        else if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+    }
+    rmdirSync(dir);
   }
 
   /** created | running | stopped, before the freezer is considered (see status.ts). */
