@@ -10,6 +10,8 @@ export interface RuntimeOptions {
   root?: string;
   debug?: boolean;
   log?: (level: LogLevel, message: string) => void;
+  /** a cgroup manager of the caller's choosing (tests drive a cgroup2 mount as pure v2) */
+  cgroups?: CgroupManager;
 }
 
 export class RuntimeContext {
@@ -22,6 +24,7 @@ export class RuntimeContext {
     this.store = new StateStore(opts.root ?? DEFAULT_ROOT);
     this.debug = opts.debug ?? false;
     this.logger = opts.log ?? (() => {});
+    this.cgroupManager = opts.cgroups;
   }
 
   /** Detected on first use: commands such as `state` or `list` never pay for it. */
