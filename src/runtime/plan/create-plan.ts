@@ -4,14 +4,13 @@
 import type { Spec } from '../spec/types.js';
 import { CLONE, MS } from './linux-constants.js';
 import { deviceNodes, devOps } from './devices.js';
-import { envWithHome } from './home.js';
 import { hookOps } from './hooks.js';
-import { dropPrivilegeOps, oomOps, rlimitOps } from './identity.js';
-import { devReadonlyOps, mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
+import { oomOps, rlimitOps } from './identity.js';
+import { AFTER_ROOT_SWITCH, devReadonlyOps, mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
 import { planNamespaces } from './namespaces.js';
 import { propagationFlag } from './mount-options.js';
 import type { Plan, PlanOp } from './ops.js';
-import { seccompOps } from './seccomp.js';
+import { processOps } from './process-ops.js';
 
 export interface CreatePlanInput {
   spec: Spec; // validated; root.path absolute
@@ -76,7 +75,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push(...hookOps(spec.hooks?.createContainer));
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
   const prop = propagationFlag(linux.rootfsPropagation);
-  if (prop !== undefined && (prop & MS.SHARED) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });
+  if (prop !== undefined && (prop & AFTER_ROOT_SWITCH) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });
   child.push(...hardeningOps(spec));
   child.push({ op: 'SETSID', args: [] });
   if (proc.terminal) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
@@ -89,7 +88,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (input.syncForHooks && spec.hooks?.startContainer?.length) child.push({ op: 'SYNC', args: ['startContainer'] });
   child.push({ op: 'WAIT_START', args: [] });
   child.push(...hookOps(spec.hooks?.startContainer));
-  child.push(...processOps(spec, input.home));
+  child.push(...processOps(proc, linux.seccomp, input.home));
   return { debug: input.debug, ops: [...parent, ...child] };
 }
 
@@ -108,26 +107,4 @@ function hardeningOps(spec: Spec): PlanOp[] {
   if (spec.domainname !== undefined) ops.push({ op: 'DOMAINNAME', args: [spec.domainname] });
   if (spec.root?.readonly) ops.push({ op: 'MOUNT', args: ['', '/', '', MS.REMOUNT | MS.BIND | MS.RDONLY, ''] });
   return ops;
-}
-
-/**
- * Identity change, seccomp and exec. Without no_new_privs the filter must be loaded while
- * CAP_SYS_ADMIN is still held; with it, as late as possible (as runc does).
- */
-export function processOps(spec: Spec, home?: string): PlanOp[] {
-  const proc = spec.process;
-  if (!proc) return [];
-  const filter = seccompOps(spec.linux?.seccomp);
-  const drop = dropPrivilegeOps(proc);
-  const nnp = proc.noNewPrivileges === true;
-  const args = proc.args ?? [];
-  const env = home === undefined ? (proc.env ?? []) : envWithHome(proc.env ?? [], home);
-  return [
-    ...(nnp ? [] : filter),
-    ...drop.before,
-    ...drop.after,
-    ...(nnp ? filter : []),
-    { op: 'CHDIR', args: [proc.cwd] },
-    { op: 'EXEC', args: [args.length, ...args, env.length, ...env] },
-  ];
 }

@@ -2,11 +2,10 @@
 // join its cgroup, then apply the same identity, rlimits, capabilities and seccomp filter
 // as the container's own process before exec.
 import type { Process, Spec } from '../spec/types.js';
-import { envWithHome } from './home.js';
-import { dropPrivilegeOps, rlimitOps } from './identity.js';
+import { rlimitOps } from './identity.js';
 import { NS_FLAG } from './linux-constants.js';
 import type { Plan, PlanOp } from './ops.js';
-import { seccompOps } from './seccomp.js';
+import { processOps } from './process-ops.js';
 
 export interface ExecPlanInput {
   spec: Spec;
@@ -39,18 +38,6 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
     if (input.consoleSocket || input.foreground) ops.push({ op: 'CONSOLE', args: [''] });
   }
   ops.push(...rlimitOps(proc.rlimits));
-  const filter = seccompOps(input.spec.linux?.seccomp);
-  const drop = dropPrivilegeOps(proc);
-  const nnp = proc.noNewPrivileges === true;
-  const args = proc.args ?? [];
-  const env = input.home === undefined ? (proc.env ?? []) : envWithHome(proc.env ?? [], input.home);
-  ops.push(
-    ...(nnp ? [] : filter),
-    ...drop.before,
-    ...drop.after,
-    ...(nnp ? filter : []),
-    { op: 'CHDIR', args: [proc.cwd] },
-    { op: 'EXEC', args: [args.length, ...args, env.length, ...env] },
-  );
+  ops.push(...processOps(proc, input.spec.linux?.seccomp, input.home));
   return { debug: input.debug, ops };
 }

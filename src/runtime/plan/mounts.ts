@@ -44,11 +44,16 @@ function mountInRoot(source: string, target: string, fstype: string, flags: numb
   return { op: 'MOUNT_IN_ROOT', args: [source, target, fstype, flags, data, create] };
 }
 
+/** rootfsPropagation types that take effect on the new root only, after pivot_root. */
+export const AFTER_ROOT_SWITCH = MS.SHARED | MS.UNBINDABLE;
+
 /** Make the host's mounts invisible to propagation, then the rootfs a mount point of its own. */
 export function rootfsPrepOps(rootfs: string, rootfsPropagation: string | undefined): PlanOp[] {
   const prop = propagationFlag(rootfsPropagation);
   // Slave by default (as runc): host mount events still reach us, ours never reach the host.
-  const first = prop !== undefined && (prop & MS.SHARED) === 0 ? prop | MS.REC : MS.SLAVE | MS.REC;
+  // Shared and unbindable are applied after the root switch (create-plan): a shared tree
+  // would propagate to the host, and the rootfs cannot be bound out of an unbindable one.
+  const first = prop !== undefined && (prop & AFTER_ROOT_SWITCH) === 0 ? prop | MS.REC : MS.SLAVE | MS.REC;
   return [
     { op: 'MOUNT', args: ['', '/', '', first, ''] },
     { op: 'MOUNT', args: [rootfs, rootfs, '', MS.BIND | MS.REC, ''] },
