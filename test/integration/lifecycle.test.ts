@@ -1,6 +1,6 @@
 // The OCI lifecycle through the CLI: transitions, their errors, and nothing left behind.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { makeBundle, type TestBundle } from '../support/bundle.js';
@@ -108,6 +108,19 @@ describe('oci lifecycle', { skip }, () => {
     assert.equal(oci('create', '--bundle', c.dir, id2).code, 0);
     assert.equal(oci('delete', id2).code, 0);
     assert.deepEqual(leftovers(root, id2, c.dir), []);
+  });
+
+  test('--log with --log-format json records errors as runc does (what containerd reads)', () => {
+    const log = join(root, 'log.json');
+    const r = corral(['oci', '--root', root, '--log', log, '--log-format', 'json', 'start', 'nope']);
+    assert.equal(r.code, 1);
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+    assert.equal(lines.at(-1)?.level, 'error');
+    assert.match(lines.at(-1)?.msg ?? '', /container "nope" does not exist/);
+    assert.ok(!Number.isNaN(Date.parse(lines.at(-1)?.time ?? '')));
+    const usage = corral(['oci', '--root', root, 'create']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /missing argument <id>/);
   });
 
   test('errors: unknown id, duplicate id, bad signal, exec into a stopped container', () => {
