@@ -40,6 +40,8 @@ export interface CaseEnv {
   hostTarget: string;
   /** a network namespace made with `ip netns add`: its name and path */
   netnsPath: string;
+  /** pid of a running container (started by runc) whose uts, ipc and pid namespaces are joined */
+  holderPid: number;
   /** every syscall name of this architecture (for allow-lists) */
   syscalls: string[];
   /** the cgroup parent used by the cases (cgroupsPath = <parent>/<id>) */
@@ -356,6 +358,15 @@ export const CASES: DiffCase[] = [
     },
   },
   {
+    name: "namespaces: another running container's uts, ipc and pid namespaces joined by path",
+    probe: { sections: ['ns', 'pid1', 'uts'], commands: ['ps -o comm | sort'] },
+    adjust: (spec, _ctx, env) => {
+      const join = new Map([['uts', 'uts'], ['ipc', 'ipc'], ['pid', 'pid']]);
+      spec.linux!.namespaces = spec.linux!.namespaces!.map((n) => (join.has(n.type) ? { type: n.type, path: `/proc/${env.holderPid}/ns/${join.get(n.type)}` } : n));
+      delete spec.hostname; // the holder's uts namespace is not ours to rename
+    },
+  },
+  {
     name: 'namespaces: user namespace with uid/gid mappings',
     probe: {
       sections: ['id', 'status', 'idmap', 'ns', 'mounts', 'dev'],
@@ -496,7 +507,30 @@ export const CASES: DiffCase[] = [
       spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '123456789', 'kernel/msgmax': '4096' };
     },
   },
-  ...(['rprivate', 'rslave', 'private', 'slave', 'unbindable', 'runbindable'] as const).map(
+  ...(['unbindable', 'runbindable'] as const).map(
+    (prop): DiffCase => ({
+      name: `rootfsPropagation ${prop}`,
+      probe: { sections: ['mounts'] },
+      adjust: (spec) => {
+        spec.linux!.rootfsPropagation = prop;
+      },
+      corralOnly: {
+        // runc 1.1.5 makes the host's tree unbindable before binding the rootfs out of it,
+        // which the kernel refuses (EINVAL); runc >= 1.3 (PR #4724) and corral apply it to
+        // the new root after pivot_root.
+        why: 'runc 1.1.5 cannot run an unbindable rootfsPropagation',
+        runcFails: /invalid argument/,
+        expect: (r, probe) => {
+          if (r.code !== 0) throw new Error(`corral failed: ${r.stderr}`);
+          const mounts = sectionOf(probe, 'mounts');
+          const tag = (mp: string) => mounts.find((l) => l.startsWith(`${mp} root=`))?.split(' ').at(-1);
+          if (tag('/') !== 'unbindable') throw new Error(`/ is ${tag('/')}`);
+          if (tag('/proc') !== (prop === 'runbindable' ? 'unbindable' : 'private')) throw new Error(`/proc is ${tag('/proc')}`);
+        },
+      },
+    }),
+  ),
+  ...(['rprivate', 'rslave', 'private', 'slave'] as const).map(
     (prop): DiffCase => ({
       name: `rootfsPropagation ${prop}`,
       probe: { sections: ['mounts'] },

@@ -113,12 +113,14 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
     rbindSource: join(work, 'rbind-src'),
     hostTarget: join(work, 'host-target'),
     netnsPath: `/run/netns/${netnsName}`,
+    holderPid: 0,
     syscalls: syscallNames(),
     cgroupParent: `/${CGROUP_PARENT}`,
   };
   let tmpfsMounted = false;
   let netnsAdded = false;
   let knownNs: Record<string, string> = {};
+  let holderBundle = '';
 
   before(() => {
     mkdirSync(join(env.rbindSource, 'sub'), { recursive: true });
@@ -132,6 +134,16 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
     netnsAdded = true;
     knownNs = hostNamespaces();
     knownNs[String(statSync(env.netnsPath).ino)] = 'joined';
+    const holderId = runner.newId('runc');
+    holderBundle = makeBundle(['sleep', '1000'], (spec) => {
+      spec.hostname = 'holder';
+      spec.linux!.cgroupsPath = `${env.cgroupParent}/${holderId}`;
+    }).dir;
+    const started = runner.runDetached('runc', holderBundle, holderId);
+    assert.equal(started.code, 0, `the namespace holder container did not start: ${started.stderr}`);
+    env.holderPid = runner.state('runc', holderId)?.pid ?? 0;
+    assert.ok(env.holderPid > 0, 'no pid for the namespace holder container');
+    for (const t of ['uts', 'ipc', 'pid']) knownNs[String(statSync(`/proc/${env.holderPid}/ns/${t}`).ino)] = 'holder';
   });
 
   after(() => {
@@ -147,6 +159,7 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
       if (r.status !== 0) problems.push(`ip netns delete ${netnsName}: ${r.stderr}`);
     }
     rmSync(work, { recursive: true, force: true });
+    if (holderBundle) rmSync(holderBundle, { recursive: true, force: true });
     removeCgroupParent(CGROUP_PARENT);
     const left = leftoverCgroups([...runner.ids, CGROUP_PARENT]);
     if (left.length) problems.push(`cgroup directories left behind: ${left.join(', ')}`);

@@ -74,11 +74,12 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push({ op: 'MKDIR_IN_ROOT', args: [proc.cwd, 0o755] });
   child.push(...hookOps(spec.hooks?.createContainer));
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
-  const prop = propagationFlag(linux.rootfsPropagation);
-  if (prop !== undefined && (prop & AFTER_ROOT_SWITCH) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });
   child.push(...hardeningOps(spec));
   child.push({ op: 'SETSID', args: [] });
   if (proc.terminal) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
+  // Last of the mounts: nothing can be bound out of an unbindable tree (masks, /dev/console).
+  const prop = propagationFlag(linux.rootfsPropagation);
+  if (prop !== undefined && (prop & AFTER_ROOT_SWITCH) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });
   child.push(...rlimitOps(proc.rlimits), ...oomOps(proc));
   const argv = proc.args ?? [];
   const env = proc.env ?? [];
