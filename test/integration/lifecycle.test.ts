@@ -82,6 +82,9 @@ describe('oci lifecycle', { skip }, () => {
     const pids = JSON.parse(oci('ps', '--format', 'json', id).stdout) as number[];
     assert.equal(pids.length, 1);
     assert.match(oci('ps', id).stdout, /sleep 1000/);
+    assert.equal(oci('update', '--memory', '64M', '--pids-limit', '30', id).code, 0);
+    assert.equal(oci('exec', id, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max').stdout, `${64 * 1024 * 1024}\n30\n`);
+    assert.match(oci('update', '--memory', 'lots', id).stderr, /is not a size/);
     assert.equal(oci('pause', id).code, 0);
     assert.equal(JSON.parse(oci('state', id).stdout).status, 'paused');
     assert.match(oci('exec', id, 'true').stderr, /it is paused/);

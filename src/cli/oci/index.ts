@@ -13,7 +13,8 @@ import { command as run } from './run.js';
 import { command as spec } from './spec.js';
 import { command as start } from './start.js';
 import { command as state } from './state.js';
+import { command as update } from './update.js';
 
 export { OCI_GLOBAL_OPTIONS } from './common.js';
 
-export const OCI_COMMANDS: CommandSpec[] = [spec, create, start, run, state, kill, del, exec, ps, list, pauseCommand, resumeCommand, features];
+export const OCI_COMMANDS: CommandSpec[] = [spec, create, start, run, state, kill, del, exec, ps, list, pauseCommand, resumeCommand, update, features];
