@@ -1,6 +1,6 @@
 // The OCI lifecycle through the CLI: transitions, their errors, and nothing left behind.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { makeBundle, type TestBundle } from '../support/bundle.js';
@@ -83,7 +83,9 @@ describe('oci lifecycle', { skip }, () => {
     assert.equal(pids.length, 1);
     assert.match(oci('ps', id).stdout, /sleep 1000/);
     assert.equal(oci('update', '--memory', '64M', '--pids-limit', '30', id).code, 0);
-    assert.equal(oci('exec', id, 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max').stdout, `${64 * 1024 * 1024}\n30\n`);
+    const v1 = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+    const files = v1 ? ['/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max'] : ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/pids.max'];
+    assert.equal(oci('exec', id, 'cat', ...files).stdout, `${64 * 1024 * 1024}\n30\n`);
     assert.match(oci('update', '--memory', 'lots', id).stderr, /is not a size/);
     assert.equal(oci('pause', id).code, 0);
     assert.equal(JSON.parse(oci('state', id).stdout).status, 'paused');
