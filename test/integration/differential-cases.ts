@@ -4,7 +4,7 @@
 // the case, each with the reason.
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Mount, Spec } from '../../src/runtime/spec/types.js';
+import type { Mount, SeccompOperator, Spec, Syscall } from '../../src/runtime/spec/types.js';
 import type { RunContext, RunResult, RuntimeName } from '../support/differential.js';
 import type { ProbeOptions } from '../support/probe.js';
 
@@ -583,16 +583,26 @@ export const CASES: DiffCase[] = [
   },
   {
     name: 'seccomp: argument conditions',
-    probe: { sections: ['status'], commands: ['mkdir -m 700 /tmp/a', 'mkdir -m 755 /tmp/b && echo b-made', 'mkdir -m 1700 /tmp/c', 'ls -ld /tmp/b | cut -c1-10'] },
+    probe: {
+      sections: ['status'],
+      // busybox's chmod and mkdir -m call chmod(2) with the mode as the second argument
+      commands: ['mkdir /tmp/b && echo b-made', 'chmod 700 /tmp/b', 'chmod 750 /tmp/b && echo 750-ok', 'chmod 1755 /tmp/b', 'mkdir -m 700 /tmp/c', 'stat -c "%n %a" /tmp/b /tmp/c'],
+    },
     adjust: (spec) => {
+      const rule = (names: string[], index: number, errnoRet: number, op: SeccompOperator, value: number, valueTwo?: number): Syscall => ({
+        names,
+        action: 'SCMP_ACT_ERRNO',
+        errnoRet,
+        args: [{ index, value, ...(valueTwo === undefined ? {} : { valueTwo }), op }],
+      });
       spec.linux!.seccomp = {
         defaultAction: 'SCMP_ACT_ALLOW',
         architectures: seccompArchs(),
         syscalls: [
-          { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 1, value: 0o700, op: 'SCMP_CMP_EQ' }] },
-          { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 2, value: 0o700, op: 'SCMP_CMP_EQ' }] },
-          { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 28, args: [{ index: 1, value: 0o1000, valueTwo: 0o1000, op: 'SCMP_CMP_MASKED_EQ' }] },
-          { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 28, args: [{ index: 2, value: 0o1000, valueTwo: 0o1000, op: 'SCMP_CMP_MASKED_EQ' }] },
+          rule(['chmod'], 1, 1, 'SCMP_CMP_EQ', 0o700),
+          rule(['fchmodat'], 2, 1, 'SCMP_CMP_EQ', 0o700),
+          rule(['chmod'], 1, 28, 'SCMP_CMP_MASKED_EQ', 0o1000, 0o1000),
+          rule(['fchmodat'], 2, 28, 'SCMP_CMP_MASKED_EQ', 0o1000, 0o1000),
         ],
       };
     },
