@@ -30,6 +30,8 @@ export interface CommandSpec {
   options?: OptionSpec[];
   /** once the positional arguments start, the rest belongs to the container's command */
   passThrough?: boolean;
+  /** what follows `--` is bound to this argument name (lxc-attach -n x -- CMD) */
+  afterDashes?: ArgSpec;
   run(args: Record<string, string | string[] | undefined>, opts: Values): Promise<number | void>;
 }
 
@@ -57,6 +59,8 @@ function parseFlag(spec: OptionSpec): ParsedFlag {
 
 export interface ParseResult {
   positionals: string[];
+  /** everything after a `--` (not counting the exec separator) */
+  rest: string[];
   values: Values;
   help: boolean;
 }
@@ -73,6 +77,7 @@ export function parseArgv(argv: string[], options: OptionSpec[], usageOf: string
   const positionals: string[] = [];
   let help = false;
   let sawSeparator = false;
+  let rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const optionsOver = (mode.passThrough && positionals.length > 0) || (mode.stopAtPositional && positionals.length > 0);
@@ -82,12 +87,12 @@ export function parseArgv(argv: string[], options: OptionSpec[], usageOf: string
       continue;
     }
     if (optionsOver || arg === '-' || !arg.startsWith('-')) {
-      if (mode.stopAtPositional && !optionsOver) return { positionals: [arg, ...argv.slice(i + 1)], values, help };
+      if (mode.stopAtPositional && !optionsOver) return { positionals: [arg, ...argv.slice(i + 1)], rest: [], values, help };
       positionals.push(arg);
       continue;
     }
     if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
+      rest = argv.slice(i + 1);
       break;
     }
     if (arg === '-h' || arg === '--help') {
@@ -107,22 +112,29 @@ export function parseArgv(argv: string[], options: OptionSpec[], usageOf: string
     if (value === undefined) throw new UsageError(`option '${flag.spec.flags}' needs a value`, usageOf);
     values[flag.key] = flag.spec.repeatable ? [...((values[flag.key] as string[] | undefined) ?? []), value] : value;
   }
-  return { positionals, values, help };
+  return { positionals, rest, values, help };
 }
 
-export function bindArgs(spec: CommandSpec, positionals: string[], usageOf: string): Record<string, string | string[] | undefined> {
+export function bindArgs(spec: CommandSpec, positionals: string[], usageOf: string, afterDashes: string[] = []): Record<string, string | string[] | undefined> {
   const out: Record<string, string | string[] | undefined> = {};
   const rest = [...positionals];
+  let dashes = afterDashes;
+  if (spec.afterDashes) {
+    out[camel(spec.afterDashes.name)] = dashes;
+    dashes = [];
+  }
   for (const a of spec.args ?? []) {
     if (a.variadic) {
-      out[camel(a.name)] = rest.splice(0);
+      out[camel(a.name)] = [...rest.splice(0), ...dashes];
+      dashes = [];
     } else if (rest.length > 0) {
       out[camel(a.name)] = rest.shift();
     } else if (!a.optional) {
       throw new UsageError(`missing argument <${a.name}>`, usageOf);
     }
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`, usageOf);
+  const extra = rest[0] ?? dashes[0];
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`, usageOf);
   return out;
 }
 

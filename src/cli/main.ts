@@ -62,7 +62,7 @@ async function runGroup(usage: string, name: string, argv: string[]): Promise<nu
   const usageOf = `${usage} ${command.name}`;
   const p = parseArgv(rest, command.options ?? [], usageOf, { passThrough: command.passThrough });
   if (p.help || g.help) return print(commandHelp(command, usageOf));
-  const args = bindArgs(command, p.positionals, usageOf);
+  const args = bindArgs(command, p.positionals, usageOf, p.rest);
   const code = await command.run(args, { ...g.values, ...p.values });
   return typeof code === 'number' ? code : 0;
 }

@@ -10,7 +10,7 @@ import type { CreatedCgroup } from './cgroup/index.js';
 import type { RuntimeContext } from './context.js';
 import { runHelper, type HelperSession, type StdioSlot } from './helper.js';
 import { hookState } from './oci-state.js';
-import { buildCreatePlan } from './plan/create-plan.js';
+import { buildCreatePlan, type MonitorPlan } from './plan/create-plan.js';
 import { deviceRules } from './plan/devices.js';
 import { passwdHome, readImagePasswd } from './plan/home.js';
 import { runHooks } from './hooks.js';
@@ -24,6 +24,10 @@ export interface CreateOptions {
   noPivot?: boolean;
   /** `run` in the foreground: the helper stays as the init's parent and exits with its status */
   foreground?: boolean;
+  /** a spec built in memory (system containers); else <bundle>/config.json is read */
+  spec?: Spec;
+  /** a system container: the helper stays as its monitor, daemonised unless monitor.foreground */
+  monitor?: MonitorPlan;
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
 }
 
@@ -39,13 +43,19 @@ export function loadBundle(bundleDir: string, warn: (msg: string) => void): Spec
   return spec;
 }
 
+function validateInMemory(input: Spec, bundle: string, warn: (msg: string) => void): Spec {
+  const { spec, warnings } = validateSpec(input, { bundle });
+  for (const w of warnings) warn(`${w.path}: ${w.message}`);
+  return spec;
+}
+
 export async function create(ctx: RuntimeContext, id: string, opts: CreateOptions = {}): Promise<Created> {
   const bundle = resolve(opts.bundle ?? '.');
   let t = performance.now();
-  const spec = loadBundle(bundle, (m) => ctx.log('warning', m));
+  const spec = opts.spec ? validateInMemory(opts.spec, bundle, (m) => ctx.log('warning', m)) : loadBundle(bundle, (m) => ctx.log('warning', m));
   t = ctx.phase('validate', t);
   const proc = spec.process;
-  if (proc?.terminal && !opts.consoleSocket && !opts.foreground) {
+  if (proc?.terminal && !opts.consoleSocket && !opts.foreground && !opts.monitor) {
     throw new CorralError('INVALID_ARGUMENT', `container "${id}": process.terminal is true but no --console-socket was given`, {
       hint: 'pass --console-socket PATH (a unix socket that receives the pty master), run it in the foreground (corral oci run without -d), or set "terminal": false in config.json',
     });
@@ -119,11 +129,14 @@ function startHelper(
       view: { layout: system.layout, v1: system.v1, unified: system.unified, path: cgroup.path },
     },
     syncForHooks,
+    monitor: opts.monitor,
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
   });
   return runHelper(plan, {
     context: `create container "${record.id}"`,
     stdio: opts.stdio,
+    // a monitor outlives us: its own session, away from our terminal's signals
+    detached: opts.monitor !== undefined && !opts.monitor.foreground,
     onDebug: (line) => ctx.log('debug', line),
     onSync: async (name, pid) => {
       if (name === 'startContainer') return JSON.stringify(hookState(record, 'created', pid));

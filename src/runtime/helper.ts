@@ -50,6 +50,8 @@ export interface HelperOptions {
   onDebug?: (line: string) => void;
   /** describes what is being run, for error messages ("create container x") */
   context: string;
+  /** start the helper in a session of its own (setsid), for a daemonised monitor */
+  detached?: boolean;
 }
 
 export interface HelperSession {
@@ -66,7 +68,7 @@ export interface HelperSession {
 
 export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
   const stdio: (StdioSlot | 'pipe')[] = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe', 'pipe', 'pipe'];
-  const child = spawn(helperPath(), ['spawn'], { stdio });
+  const child = spawn(helperPath(), ['spawn'], { stdio, detached: opts.detached === true });
   const pipes = child.stdio as unknown as (Readable | Writable)[];
   const planOut = pipes[3] as Writable;
   const status = pipes[4] as Readable;

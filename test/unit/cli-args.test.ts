@@ -19,6 +19,8 @@ test('long, short, = forms, defaults and repeatable options', () => {
 test('pass-through: everything after the first positional is the command, one -- after the id is dropped', () => {
   assert.deepEqual(parseArgv(['-d', 'id', 'sh', '-c', 'x', '-d'], options, 'c', { passThrough: true }).positionals, ['id', 'sh', '-c', 'x', '-d']);
   assert.deepEqual(parseArgv(['id', '--', 'ls', '--', 'x'], options, 'c', { passThrough: true }).positionals, ['id', 'ls', '--', 'x']);
+  const dashed = parseArgv(['-d', 'name', '--', 'echo', '-n'], options, 'c');
+  assert.deepEqual([dashed.positionals, dashed.rest], [['name'], ['echo', '-n']]);
 });
 
 test('global options stop at the subcommand', () => {

@@ -23,8 +23,36 @@ export interface CreatePlanInput {
   cgroup: { joinDirs: string[]; unifiedDir?: string; devicesProgram?: Uint8Array; view?: CgroupMountView };
   /** HOME for the process when its env has none (the user's home in the image's /etc/passwd) */
   home?: string;
+  /** a system container: the helper stays as its monitor (docs/plan-format.md, MONITOR) */
+  monitor?: MonitorPlan;
   /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
   syncForHooks: boolean;
+}
+
+export interface MonitorPlan {
+  socket: string;
+  exitFile: string;
+  consoleLog?: string;
+  /** proxy the console to the monitor's own stdio (lxc-start -F) */
+  foreground: boolean;
+  /** the command the monitor runs once init has exited (cleanup, reboot) */
+  postExit: string[];
+  /** a /dev/console pty held by the monitor */
+  console: boolean;
+  /** /dev/tty1..N ptys held by the monitor */
+  ttys: number;
+}
+
+function monitorOp(m: MonitorPlan): PlanOp {
+  return { op: 'MONITOR', args: [m.socket, m.exitFile, m.consoleLog ?? '', m.foreground ? 1 : 0, m.postExit.length, ...m.postExit] };
+}
+
+function monitorTtyOps(m: MonitorPlan | undefined): PlanOp[] {
+  if (!m) return [];
+  const ops: PlanOp[] = [];
+  if (m.console) ops.push({ op: 'CONSOLE', args: ['/dev/console'] });
+  for (let n = 1; n <= m.ttys; n++) ops.push({ op: 'TTY', args: [`/dev/tty${n}`] });
+  return ops;
 }
 
 export function buildCreatePlan(input: CreatePlanInput): Plan {
@@ -37,10 +65,11 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const mounts = spec.mounts ?? [];
 
   const parent: PlanOp[] = [...ns.beforeClone];
-  if (proc.terminal && input.consoleSocket) parent.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
+  if (input.monitor) parent.push(monitorOp(input.monitor));
+  else if (proc.terminal && input.consoleSocket) parent.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
   else if (proc.terminal && input.foreground) parent.push({ op: 'TTY_PROXY', args: [] });
   parent.push({ op: 'STATE_DIR', args: [input.stateDir] });
-  if (input.foreground) parent.push({ op: 'FOREGROUND', args: [] });
+  if (input.foreground && !input.monitor) parent.push({ op: 'FOREGROUND', args: [] });
   const { unifiedDir } = input.cgroup;
   const v1Dirs = input.cgroup.joinDirs.filter((d) => d !== unifiedDir);
   if (unifiedDir) parent.push({ op: 'CLONE_INTO_CGROUP', args: [unifiedDir] });
@@ -76,7 +105,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
   child.push(...hardeningOps(spec));
   child.push({ op: 'SETSID', args: [] });
-  if (proc.terminal) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
+  if (proc.terminal && !input.monitor) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
+  child.push(...monitorTtyOps(input.monitor));
   // Last of the mounts: nothing can be bound out of an unbindable tree (masks, /dev/console).
   const prop = propagationFlag(linux.rootfsPropagation);
   if (prop !== undefined && (prop & AFTER_ROOT_SWITCH) !== 0) child.push({ op: 'MOUNT', args: ['', '/', '', prop, ''] });

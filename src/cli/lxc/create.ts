@@ -1,0 +1,36 @@
+import type { CommandSpec } from '../args.js';
+import { COMMON_OPTIONS, endProgress, NAME_OPTION, nameFrom, progressPrinter, storeFor } from './common.js';
+
+export const command: CommandSpec = {
+  name: 'create',
+  summary: 'create a container from a template (busybox, none, local, or an LXC template)',
+  args: [{ name: 'name', description: 'container name (same as -n)', optional: true }],
+  afterDashes: { name: 'template-args', description: 'arguments for the template' },
+  options: [
+    NAME_OPTION,
+    { flags: '-t, --template <template>', description: 'busybox, none, local, a path, or an LXC template name' },
+    { flags: '-f, --config <file>', description: 'config lines to include in the new container' },
+    ...COMMON_OPTIONS,
+  ],
+  async run(args, o) {
+    const name = nameFrom(args, o);
+    const store = await storeFor(o);
+    const { createContainer } = await import('../../core/create.js');
+    const { CorralError } = await import('../../util/errors.js');
+    if (typeof o.template !== 'string') {
+      throw new CorralError('INVALID_ARGUMENT', 'a template is required', { hint: 'e.g. -t busybox (templates: busybox, none, local, or /usr/share/lxc/templates/lxc-*)' });
+    }
+    const quiet = o.quiet === true;
+    try {
+      await createContainer(store, name, {
+        template: o.template,
+        templateArgs: args.templateArgs as string[],
+        configFile: typeof o.config === 'string' ? o.config : undefined,
+        progress: progressPrinter(quiet),
+      });
+    } finally {
+      endProgress(quiet);
+    }
+    if (!quiet) process.stdout.write(`Created container ${name} in ${store.lxcpath}\n`);
+  },
+};

@@ -1,0 +1,44 @@
+// LXC's view of a container's state, derived from the OCI runtime's (which reads the
+// kernel, never trusts a file alone): STOPPED, STARTING, RUNNING, FROZEN.
+import { RuntimeContext, type LogLevel } from '../runtime/context.js';
+import { containerStatus } from '../runtime/oci-state.js';
+import type { ContainerRecord } from '../runtime/state-store.js';
+import { CorralError } from '../util/errors.js';
+import type { ContainerStore } from './store.js';
+
+export type LxcState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'FROZEN';
+
+export interface StateView {
+  state: LxcState;
+  /** host pid of init, when running */
+  pid?: number;
+  record?: ContainerRecord;
+  /** a runtime record whose container is gone (monitor killed): cleanup is due */
+  stale: boolean;
+}
+
+export function runtimeFor(store: ContainerStore, opts: { debug?: boolean; log?: (level: LogLevel, msg: string) => void } = {}): RuntimeContext {
+  return new RuntimeContext({ root: store.runtimeRoot, debug: opts.debug, log: opts.log });
+}
+
+export async function stateOf(ctx: RuntimeContext, name: string): Promise<StateView> {
+  let record: ContainerRecord;
+  try {
+    record = ctx.store.load(name);
+  } catch (err) {
+    if (err instanceof CorralError && err.code === 'NOT_FOUND') return { state: 'STOPPED', stale: false };
+    throw err;
+  }
+  const status = await containerStatus(ctx, record);
+  switch (status) {
+    case 'created':
+    case 'creating':
+      return { state: 'STARTING', pid: record.pid, record, stale: false };
+    case 'running':
+      return { state: 'RUNNING', pid: record.pid, record, stale: false };
+    case 'paused':
+      return { state: 'FROZEN', pid: record.pid, record, stale: false };
+    default:
+      return { state: 'STOPPED', record, stale: true };
+  }
+}

@@ -1,0 +1,20 @@
+import { CorralError } from '../../util/errors.js';
+import { busyboxTemplate } from './busybox.js';
+import { externalTemplate, findExternalTemplate } from './external.js';
+import { localTemplate } from './local.js';
+import { noneTemplate } from './none.js';
+import type { Template } from './types.js';
+
+export type { Template, TemplateContext, TemplateResult } from './types.js';
+
+export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, noneTemplate, localTemplate];
+
+export function findTemplate(name: string): Template {
+  const builtin = BUILTIN_TEMPLATES.find((t) => t.name === name);
+  if (builtin) return builtin;
+  const external = findExternalTemplate(name);
+  if (external) return externalTemplate(external);
+  throw new CorralError('NOT_FOUND', `no template "${name}"`, {
+    hint: `built in: ${BUILTIN_TEMPLATES.map((t) => t.name).join(', ')}; or an executable path, or lxc-${name} in /usr/share/lxc/templates`,
+  });
+}
