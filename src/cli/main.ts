@@ -2,7 +2,8 @@
 // `corral oci` for clients that take a runtime binary path. Exit codes: the command's own
 // (run/exec: the container's), 1 for a failure, 2 for a usage error.
 import { basename } from 'node:path';
-import { bindArgs, commandHelp, groupHelp, parseArgv, UsageError, type CommandSpec, type OptionSpec } from './args.js';
+import { bindArgs, commandHelp, groupHelp, parseArgv, UsageError, type CommandSpec, type OptionSpec, type Values } from './args.js';
+import { LXC_COMMANDS } from './lxc/index.js';
 import { OCI_COMMANDS, OCI_GLOBAL_OPTIONS } from './oci/index.js';
 import { reportError } from './output.js';
 
@@ -18,15 +19,14 @@ export async function main(argv: string[]): Promise<number> {
   const invokedAs = basename(argv[1] ?? 'corral');
   try {
     if (invokedAs === 'corral-runtime') return await runGroup('corral-runtime', 'oci', argv.slice(2));
+    if (invokedAs.startsWith('lxc-')) return await runLxc(invokedAs, invokedAs.slice(4), argv.slice(2));
     const top = parseArgv(argv.slice(2), TOP_OPTIONS, 'corral', { stopAtPositional: true });
     if (top.values.version) return print(`corral version ${VERSION}\n`);
-    const [group, ...rest] = top.positionals;
-    if (!group || !GROUPS[group]) {
-      if (group) throw new UsageError(`unknown command '${group}'`, 'corral');
-      process.stdout.write(topHelp());
-      return top.help ? 0 : 2;
-    }
-    return await runGroup(`corral ${group}`, group, rest);
+    const [name, ...rest] = top.positionals;
+    if (name && GROUPS[name]) return await runGroup(`corral ${name}`, name, rest);
+    if (name) return await runLxc(`corral ${name}`, name, rest);
+    process.stdout.write(topHelp());
+    return top.help ? 0 : 2;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`corral: error: ${err.message}\n  hint: ${err.hint}\n`);
@@ -36,9 +36,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+async function runLxc(usage: string, name: string, argv: string[]): Promise<number> {
+  const command = LXC_COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  if (!command) throw new UsageError(`unknown command '${name}'`, 'corral');
+  return runCommand(command, usage, argv, {});
+}
+
+async function runCommand(command: CommandSpec, usageOf: string, argv: string[], globals: Values): Promise<number> {
+  const p = parseArgv(argv, command.options ?? [], usageOf, { passThrough: command.passThrough });
+  if (p.help) return print(commandHelp(command, usageOf));
+  const args = bindArgs(command, p.positionals, usageOf, p.rest);
+  const code = await command.run(args, { ...globals, ...p.values });
+  return typeof code === 'number' ? code : 0;
+}
+
 function topHelp(): string {
   const lines = ['Usage: corral <command> [arguments]', '', 'Corral: Linux system containers and an OCI runtime', '', 'Commands:'];
-  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(10)}${g.summary}`);
+  for (const c of LXC_COMMANDS) lines.push(`  ${c.name.padEnd(12)}${c.summary}`);
+  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(12)}${g.summary}`);
+  lines.push('', 'Each command also answers to its LXC name (lxc-create, lxc-start, ...) through a symlink.');
   lines.push('', "Run 'corral <command> --help' for more.");
   return `${lines.join('\n')}\n`;
 }
@@ -59,10 +75,6 @@ async function runGroup(usage: string, name: string, argv: string[]): Promise<nu
   }
   const command = group.commands.find((c) => c.name === commandName || c.aliases?.includes(commandName));
   if (!command) throw new UsageError(`unknown command '${commandName}'`, usage);
-  const usageOf = `${usage} ${command.name}`;
-  const p = parseArgv(rest, command.options ?? [], usageOf, { passThrough: command.passThrough });
-  if (p.help || g.help) return print(commandHelp(command, usageOf));
-  const args = bindArgs(command, p.positionals, usageOf, p.rest);
-  const code = await command.run(args, { ...g.values, ...p.values });
-  return typeof code === 'number' ? code : 0;
+  if (g.help) return print(commandHelp(command, `${usage} ${command.name}`));
+  return runCommand(command, `${usage} ${command.name}`, rest, g.values);
 }

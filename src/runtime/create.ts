@@ -28,6 +28,8 @@ export interface CreateOptions {
   spec?: Spec;
   /** a system container: the helper stays as its monitor, daemonised unless monitor.foreground */
   monitor?: MonitorPlan;
+  /** paths under a read-only parent to keep writable (LXC's mixed proc/sys) */
+  writablePaths?: string[];
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
 }
 
@@ -130,6 +132,7 @@ function startHelper(
     },
     syncForHooks,
     monitor: opts.monitor,
+    writablePaths: opts.writablePaths,
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
   });
   return runHelper(plan, {

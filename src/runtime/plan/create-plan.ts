@@ -23,6 +23,8 @@ export interface CreatePlanInput {
   cgroup: { joinDirs: string[]; unifiedDir?: string; devicesProgram?: Uint8Array; view?: CgroupMountView };
   /** HOME for the process when its env has none (the user's home in the image's /etc/passwd) */
   home?: string;
+  /** paths under a read-only parent kept writable (LXC's proc:mixed keeps /proc/sys/net rw) */
+  writablePaths?: string[];
   /** a system container: the helper stays as its monitor (docs/plan-format.md, MONITOR) */
   monitor?: MonitorPlan;
   /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
@@ -104,6 +106,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push(...hookOps(spec.hooks?.createContainer));
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
   child.push(...hardeningOps(spec));
+  // a fresh bind of a path under a read-only bind is writable again
+  for (const p of input.writablePaths ?? []) child.push({ op: 'MOUNT', args: [p, p, '', MS.BIND | MS.REC, ''] });
   child.push({ op: 'SETSID', args: [] });
   if (proc.terminal && !input.monitor) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
   child.push(...monitorTtyOps(input.monitor));

@@ -1,0 +1,35 @@
+import type { CommandSpec } from '../args.js';
+import { COMMON_OPTIONS, NAME_OPTION, nameFrom, storeFor } from './common.js';
+
+export const command: CommandSpec = {
+  name: 'stop',
+  summary: "stop a container: its halt signal, then SIGKILL after the timeout",
+  args: [{ name: 'name', description: 'container name (same as -n)', optional: true }],
+  options: [
+    NAME_OPTION,
+    { flags: '-t, --timeout <seconds>', description: 'wait this long for a clean halt before killing (-1: forever)', default: '60' },
+    { flags: '-k, --kill', description: 'kill at once (SIGKILL), no clean shutdown' },
+    { flags: '-r, --reboot', description: 'ask the container to reboot' },
+    { flags: '-W, --nowait', description: 'send the signal and return' },
+    { flags: '--nokill', description: 'never kill: fail if the timeout passes' },
+    ...COMMON_OPTIONS,
+  ],
+  async run(args, o) {
+    const name = nameFrom(args, o);
+    const store = await storeFor(o);
+    store.mustExist(name);
+    const { runtimeFor } = await import('../../core/state.js');
+    const { stopContainer } = await import('../../core/stop.js');
+    const { launchOf } = await import('../../core/launch.js');
+    const launch = launchOf(store, name);
+    await stopContainer(runtimeFor(store), name, {
+      kill: o.kill === true,
+      reboot: o.reboot === true,
+      timeout: Number(o.timeout),
+      noWait: o.nowait === true,
+      noKill: o.nokill === true,
+      haltSignal: launch.haltSignal,
+      rebootSignal: launch.rebootSignal,
+    });
+  },
+};

@@ -1,0 +1,65 @@
+// lxc-stop: the halt signal (or reboot, or SIGKILL with -k) to init, wait for the monitor
+// to finish its cleanup, kill after the timeout. A container whose monitor is gone is
+// cleaned up here.
+import type { RuntimeContext } from '../runtime/context.js';
+import { destroy } from '../runtime/delete.js';
+import { parseSignal } from '../runtime/signals.js';
+import { CorralError } from '../util/errors.js';
+import { stateOf } from './state.js';
+
+export interface StopOptions {
+  kill?: boolean;
+  reboot?: boolean;
+  /** seconds to wait before SIGKILL; -1 waits forever */
+  timeout?: number;
+  noWait?: boolean;
+  noKill?: boolean;
+  haltSignal: string;
+  rebootSignal: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until the runtime record is gone (the monitor's cleanup ran) or the deadline passes. */
+async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Promise<boolean> {
+  for (;;) {
+    const view = await stateOf(ctx, name);
+    if (view.state === 'STOPPED' && !view.stale) return true;
+    if (view.stale && Date.now() > deadline - 500) return false;
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+}
+
+function signal(pid: number, sig: string | number): void {
+  try {
+    process.kill(pid, typeof sig === 'number' ? sig : parseSignal(sig));
+  } catch {
+    // exited meanwhile
+  }
+}
+
+export async function stopContainer(ctx: RuntimeContext, name: string, opts: StopOptions): Promise<void> {
+  const view = await stateOf(ctx, name);
+  if (view.state === 'STOPPED') {
+    if (view.stale) await destroy(ctx, name, true);
+    else throw new CorralError('BAD_STATE', `container "${name}" is not running`);
+    return;
+  }
+  const pid = view.pid!;
+  if (view.state === 'FROZEN' && view.record?.cgroup) await ctx.cgroups.thaw(view.record.cgroup);
+  if (opts.reboot) {
+    signal(pid, opts.rebootSignal);
+    return;
+  }
+  signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
+  if (opts.noWait) return;
+  const timeout = opts.kill ? 5 : (opts.timeout ?? 60);
+  const deadline = timeout < 0 ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  if (await waitGone(ctx, name, deadline)) return;
+  if (opts.noKill) throw new CorralError('BAD_STATE', `container "${name}" did not stop within ${timeout}s`, { hint: 'stop it at once with -k' });
+  // the init ignored the halt signal: everything in the cgroup goes, then the cleanup
+  if (view.record?.cgroup) await ctx.cgroups.killAll(view.record.cgroup, 'SIGKILL').catch(() => {});
+  signal(pid, 'SIGKILL');
+  if (!(await waitGone(ctx, name, Date.now() + 5000))) await destroy(ctx, name, true);
+}
