@@ -26,6 +26,8 @@ export interface CommandSpec {
   name: string;
   aliases?: string[];
   summary: string;
+  /** longer text for the command's own --help */
+  description?: string;
   args?: ArgSpec[];
   options?: OptionSpec[];
   /** once the positional arguments start, the rest belongs to the container's command */
@@ -146,6 +148,7 @@ function column(rows: [string, string][]): string {
 export function commandHelp(spec: CommandSpec, usageOf: string): string {
   const args = (spec.args ?? []).map((a) => (a.optional || a.variadic ? `[${a.name}${a.variadic ? '...' : ''}]` : `<${a.name}>`));
   const parts = [`Usage: ${usageOf} [options]${args.length ? ` ${args.join(' ')}` : ''}`, '', spec.summary];
+  if (spec.description) parts.push('', spec.description);
   if (spec.args?.length) parts.push('', 'Arguments:', column(spec.args.map((a) => [a.name, a.description])));
   const opts: [string, string][] = (spec.options ?? []).map((o) => [o.flags, o.description + (o.default !== undefined ? ` (default: "${o.default}")` : '')]);
   opts.push(['-h, --help', 'show this help']);

@@ -2,9 +2,9 @@ import type { CommandSpec } from '../args.js';
 
 export const command: CommandSpec = {
   name: 'checkconfig',
-  summary:
-    'report what this host supports for containers (kernel config plus live probes) and how to fix what is missing; ' +
-    'exit status 0 when everything a privileged system container needs is present, 1 when any of it is missing or ' +
+  summary: 'what this host supports for containers, and how to fix what is missing',
+  description:
+    'Reads the kernel configuration and runs live probes. Exit status 0 when everything a privileged system container needs is present, 1 when any of it is missing or ' +
     'cannot be confirmed (warnings, e.g. unprivileged prerequisites, never fail). CONFIG=<file> checks another kernel config.',
   options: [
     { flags: '--json', description: 'print one JSON object (ok, exitCode, blockers, checks[{id, section, name, status, detail, hint, required}])' },
