@@ -26,6 +26,8 @@ export interface CommandSpec {
   name: string;
   aliases?: string[];
   summary: string;
+  /** left out of command lists (internal plumbing) */
+  hidden?: boolean;
   /** longer text for the command's own --help */
   description?: string;
   args?: ArgSpec[];

@@ -52,7 +52,7 @@ async function runCommand(command: CommandSpec, usageOf: string, argv: string[],
 
 function topHelp(): string {
   const lines = ['Usage: corral <command> [arguments]', '', 'Corral: Linux system containers and an OCI runtime', '', 'Commands:'];
-  for (const c of LXC_COMMANDS) lines.push(`  ${c.name.padEnd(12)}${c.summary}`);
+  for (const c of LXC_COMMANDS.filter((x) => !x.hidden)) lines.push(`  ${c.name.padEnd(12)}${c.summary}`);
   for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(12)}${g.summary}`);
   lines.push('', 'Each command also answers to its LXC name (lxc-create, lxc-start, ...) through a symlink.');
   lines.push('', "Run 'corral <command> --help' for more.");

@@ -25,6 +25,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   capabilities?: string[];
   noNewPrivs?: boolean;
+  /** the process gets exactly `env`, not the container's environment plus `env` */
+  replaceEnv?: boolean;
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
   /** called with the helper's pid so that the caller can forward signals to it */
   onForeground?: (helperPid: number) => void;
@@ -42,7 +44,7 @@ export function execProcess(spec: Spec, opts: ExecOptions): Process {
   const proc: Process = structuredClone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
   proc.args = opts.args;
   proc.terminal = opts.tty ?? false;
-  proc.env = mergeEnv(proc.env ?? [], opts.env ?? []);
+  proc.env = opts.replaceEnv ? [...(opts.env ?? [])] : mergeEnv(proc.env ?? [], opts.env ?? []);
   if (opts.cwd) proc.cwd = opts.cwd;
   if (opts.user) proc.user = parseUser(opts.user, opts.additionalGids);
   else if (opts.additionalGids) proc.user = { ...proc.user, additionalGids: opts.additionalGids };

@@ -1,0 +1,27 @@
+// lxc-destroy: refuse a running container unless forced (then kill it), remove what the
+// runtime still holds, then the container directory. A rootfs outside the container
+// directory (lxc.rootfs.path pointing elsewhere) is the user's and stays.
+import type { RuntimeContext } from '../runtime/context.js';
+import { destroy as destroyRuntime } from '../runtime/delete.js';
+import { CorralError } from '../util/errors.js';
+import { rootfsOf, loadStored } from './launch.js';
+import { stateOf } from './state.js';
+import type { ContainerStore } from './store.js';
+
+export async function destroyContainer(store: ContainerStore, ctx: RuntimeContext, name: string, force: boolean): Promise<string | undefined> {
+  store.mustExist(name);
+  const view = await stateOf(ctx, name);
+  if (view.state !== 'STOPPED' && !force) {
+    throw new CorralError('BAD_STATE', `container "${name}" is ${view.state.toLowerCase()}`, { hint: `stop it first (corral stop -n ${name}) or use -f` });
+  }
+  if (view.record) await destroyRuntime(ctx, name, true);
+  let rootfs: string | undefined;
+  try {
+    rootfs = rootfsOf(store, name, loadStored(store, name));
+  } catch {
+    rootfs = undefined; // a broken config must not make a container undeletable
+  }
+  store.removeDir(name);
+  const inside = rootfs === undefined || rootfs.startsWith(`${store.dir(name)}/`);
+  return inside ? undefined : rootfs;
+}

@@ -1,0 +1,61 @@
+// lxc-start: the container's init as PID 1 in all its namespaces, with the native helper
+// staying as its monitor (holding the console and ttys), daemonised unless foreground.
+// When init exits the monitor runs `corral internal post-stop`, which cleans up and, after
+// a reboot, starts the container again.
+import { join } from 'node:path';
+import type { RuntimeContext } from '../runtime/context.js';
+import { create } from '../runtime/create.js';
+import { destroy } from '../runtime/delete.js';
+import type { StdioSlot } from '../runtime/helper.js';
+import { start } from '../runtime/start.js';
+import { CorralError } from '../util/errors.js';
+import { corralCommand } from '../util/self.js';
+import { loadForStart } from './launch.js';
+import { stateOf } from './state.js';
+import type { ContainerStore } from './store.js';
+
+export interface StartOptions {
+  foreground?: boolean;
+  /** -L / lxc.console.logfile override */
+  consoleLog?: string;
+}
+
+export const MONITOR_SOCKET = 'mon.sock';
+export const EXIT_FILE = 'exit.json';
+
+export async function startContainer(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions = {}): Promise<number> {
+  store.mustExist(name);
+  const view = await stateOf(ctx, name);
+  if (view.state !== 'STOPPED') {
+    throw new CorralError('BAD_STATE', `container "${name}" is already ${view.state.toLowerCase()}`, { hint: `stop it first: corral stop -n ${name}` });
+  }
+  // a monitor that was killed leaves a record behind: clean it before starting again
+  if (view.stale) await destroy(ctx, name, true);
+  const { oci } = loadForStart(store, name, ctx.cgroups.system.layout);
+  for (const w of oci.warnings) ctx.log('warning', w);
+  const runDir = ctx.store.dir(name);
+  const consoleEnabled = oci.launch.consolePath !== 'none';
+  const foreground = opts.foreground === true;
+  const stdio: [StdioSlot, StdioSlot, StdioSlot] = foreground ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'ignore', 'ignore'];
+  const created = await create(ctx, name, {
+    bundle: store.dir(name),
+    spec: oci.spec,
+    stdio,
+    writablePaths: oci.launch.writablePaths,
+    monitor: {
+      socket: join(runDir, MONITOR_SOCKET),
+      exitFile: join(runDir, EXIT_FILE),
+      consoleLog: opts.consoleLog ?? oci.launch.consoleLogfile,
+      foreground,
+      postExit: [...corralCommand(), 'internal', 'post-stop', '-P', store.lxcpath, name],
+      console: consoleEnabled,
+      ttys: oci.launch.ttys,
+    },
+  });
+  await start(ctx, name);
+  if (!foreground) {
+    created.session.detach();
+    return 0;
+  }
+  return created.session.exit;
+}
