@@ -108,6 +108,7 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_MKDIR_IN_ROOT: return op_mkdir(c, op);
 	case OP_HOOK: return op_hook(c, op);
 	case OP_CONSOLE: return op_console(c, op);
+	case OP_TTY: return op_tty(c, op);
 	case OP_SECCOMP_INIT:
 	case OP_SECCOMP_ARCH:
 	case OP_SECCOMP_RULE:
@@ -137,11 +138,15 @@ void child_main(struct ctx *c, uint32_t first)
 {
 	status_stage("child");
 	status_step(-1, 0);
-	if (c->foreground)
+	if (c->foreground || c->mon)
 		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
-	/* The host root must not leak into the container. */
+	/* The host root must not leak into the container, nor stage 0's ends. */
 	close(c->hostroot);
 	close(c->sync[0]);
+	if (c->proxy_sock >= 0)
+		close(c->proxy_sock);
+	if (c->mon)
+		monitor_close(c, 0);
 	if (wait_release(c) < 0)
 		_exit(1);
 	for (uint32_t i = first; i < c->plan->nops; i++) {

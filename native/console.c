@@ -19,9 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* Connects relative to the socket's directory (opened from the host root),
- * which also lifts the 108-byte sun_path limit off the full path. */
-static int connect_in(struct ctx *c, int sock, const char *path)
+/* Binds or connects relative to the socket's directory (opened from the host
+ * root), which also lifts the 108-byte sun_path limit off the full path. */
+int unix_at(struct ctx *c, int sock, const char *path, int (*fn)(int, const struct sockaddr *, socklen_t))
 {
 	char d[PATH_MAX], b[PATH_MAX];
 	snprintf(d, sizeof d, "%s", path);
@@ -35,7 +35,7 @@ static int connect_in(struct ctx *c, int sock, const char *path)
 	if (dir < 0)
 		return -1;
 	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int rc = cwd < 0 || fchdir(dir) < 0 ? -1 : connect(sock, (struct sockaddr *)&sa, sizeof sa);
+	int rc = cwd < 0 || fchdir(dir) < 0 ? -1 : fn(sock, (struct sockaddr *)&sa, sizeof sa);
 	int err = errno;
 	if (cwd < 0) {
 		close(dir);
@@ -56,7 +56,7 @@ int op_console_socket(struct ctx *c, const struct op *op)
 	c->console_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->console_sock < 0)
 		return fail(errno, "create a socket for console socket %s", path);
-	return connect_in(c, c->console_sock, path) < 0 ? fail(errno, "connect to console socket %s", path) : 0;
+	return unix_at(c, c->console_sock, path, connect) < 0 ? fail(errno, "connect to console socket %s", path) : 0;
 }
 
 /* One message: the pts path as data, the master fd as SCM_RIGHTS (runc's
@@ -101,23 +101,58 @@ static int make_ctty(int slave, const char *pts)
 	return 0;
 }
 
-int op_console(struct ctx *c, const struct op *op)
+/* Opens a new pty in the container's devpts: master and slave, unlocked. */
+static int open_pty(char *pts, size_t len, int *slave)
 {
-	char pts[64];
 	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return fail(errno, "open /dev/ptmx");
-	if (unlockpt(master) < 0 || ptsname_r(master, pts, sizeof pts) != 0)
-		return fail(errno, "unlock the pty from /dev/ptmx");
-	int slave = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		return fail(errno, "open pty slave %s", pts);
-	if (send_fd(c->console_sock, master, pts) < 0)
+	if (unlockpt(master) < 0 || ptsname_r(master, pts, len) != 0) {
+		fail(errno, "unlock the pty from /dev/ptmx");
+		return close(master), -1;
+	}
+	*slave = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0) {
+		fail(errno, "open pty slave %s", pts);
+		return close(master), -1;
+	}
+	return master;
+}
+
+/* With MONITOR the master goes to stage 0 named "/dev/console" and the
+ * socket stays open for the TTY ops (it closes at EXEC: close-on-exec). */
+int op_console(struct ctx *c, const struct op *op)
+{
+	char pts[64];
+	int slave, master = open_pty(pts, sizeof pts, &slave);
+	if (master < 0)
+		return -1;
+	if (send_fd(c->console_sock, master, c->mon ? "/dev/console" : pts) < 0)
 		return fail(errno, "send the pty master over the console socket");
 	close(master);
-	close(c->console_sock);
-	c->console_sock = -1;
+	if (!c->mon) {
+		close(c->console_sock);
+		c->console_sock = -1;
+	}
 	if (*op->a[0].s && bind_slave(pts, op->a[0].s) < 0)
 		return -1;
 	return make_ctty(slave, pts);
+}
+
+/* TTY: one of the container's ttys (lxc.tty.max): a new pty whose slave is
+ * bound over the target and whose master goes to the monitor, named by the
+ * target. Nothing in the container holds it until a getty opens the target. */
+int op_tty(struct ctx *c, const struct op *op)
+{
+	char pts[64];
+	const char *target = op->a[0].s;
+	int slave, master = open_pty(pts, sizeof pts, &slave);
+	if (master < 0)
+		return -1;
+	int rc = bind_slave(pts, target);
+	if (rc == 0 && send_fd(c->console_sock, master, target) < 0)
+		rc = fail(errno, "send the pty master of %s to the monitor", target);
+	close(master);
+	close(slave);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include "plan.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 struct ctx {
@@ -19,6 +20,7 @@ struct ctx {
 	int sync[2];         /* [0] stage 0, [1] child */
 	pid_t child;
 	int foreground;
+	struct monitor *mon; /* MONITOR: stage 0 stays as the init's parent */
 	sigset_t fwd, oldmask;
 	char *payload;       /* last "go <payload>" for HOOK stdin */
 	void *seccomp;       /* scmp_filter_ctx */
@@ -63,6 +65,23 @@ int foreground_wait(struct ctx *c);
 /* console.c */
 int op_console_socket(struct ctx *c, const struct op *op);
 int op_console(struct ctx *c, const struct op *op);
+int op_tty(struct ctx *c, const struct op *op);
+/* bind or connect sock to a unix socket path of any length (relative to its
+ * directory, opened from the host root) */
+int unix_at(struct ctx *c, int sock, const char *path,
+	    int (*fn)(int, const struct sockaddr *, socklen_t));
+
+/* monitor.c: MONITOR (stage 0 before CLONE, after it, and for the rest of
+ * the container's life); monitor_close closes its fds (in the child, or
+ * when the spawn fails) */
+struct monitor *monitor_new(struct ctx *c);
+int op_monitor(struct ctx *c, const struct op *op);
+int monitor_ns_restore(struct ctx *c);
+void monitor_close(struct ctx *c, int unlink_socket);
+int monitor_run(struct ctx *c);
+
+/* client.c: `corral-helper console`, the client of a monitor's socket */
+int role_console(int argc, char **argv);
 
 /* hooks.c */
 int op_hook(struct ctx *c, const struct op *op);

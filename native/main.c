@@ -1,5 +1,6 @@
 /* corral-helper: executes plans made by Corral's TypeScript runtime.
- * Roles: spawn (run a plan), decode (print a plan), version. */
+ * Roles: spawn (run a plan; with MONITOR it stays as the container's monitor),
+ * console (a client of a monitor's socket), decode (print a plan), version. */
 #define _GNU_SOURCE
 #include "helper.h"
 #include "status.h"
@@ -107,6 +108,7 @@ static int role_spawn(void)
 	close(3);
 	if (plan_parse(buf, len, &p, err, sizeof err) < 0)
 		return fail(0, "malformed plan at %s", err), 1;
+	p.owned = buf;
 	status_init(4, p.flags & PLAN_FLAG_DEBUG);
 	return spawn_main(&p);
 }
@@ -118,12 +120,15 @@ int main(int argc, char **argv)
 		return role_spawn();
 	if (!strcmp(role, "decode"))
 		return role_decode();
+	if (!strcmp(role, "console"))
+		return role_console(argc, argv);
 	if (!strcmp(role, "version")) {
 		printf("corral-helper 1 plan-version=%d\n", PLAN_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "usage: corral-helper spawn|decode|version\n"
+	fprintf(stderr, "usage: corral-helper spawn|console|decode|version\n"
 			"  spawn   run the plan on fd 3 (status on fd 4, control on fd 5)\n"
+			"  console [-e X] <socket> <n>  attach to tty n (0 = console) of a monitor\n"
 			"  decode  validate the plan on stdin and print it\n");
 	return 2;
 }

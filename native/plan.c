@@ -28,6 +28,7 @@ static const struct op_info ops[] = {
 	{OP_FOREGROUND, "FOREGROUND", "", 0},
 	{OP_TTY_PROXY, "TTY_PROXY", "", F_PRE},
 	{OP_CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP", "s", F_PRE},
+	{OP_MONITOR, "MONITOR", "sssi#s", F_PRE},
 	{OP_CLONE, "CLONE", "i", 0},
 	{OP_SETGROUPS, "SETGROUPS", "s", F_POST},
 	{OP_UID_MAP, "UID_MAP", "s", F_POST},
@@ -58,6 +59,7 @@ static const struct op_info ops[] = {
 	{OP_CONSOLE, "CONSOLE", "s", 0},
 	{OP_WAIT_START, "WAIT_START", "", 0},
 	{OP_CHECK_EXEC, "CHECK_EXEC", "#s#s", 0},
+	{OP_TTY, "TTY", "s", 0},
 	{OP_SETGROUPS_IDS, "SETGROUPS_IDS", "#i", 0},
 	{OP_SETUSER, "SETUSER", "ii", 0},
 	{OP_UMASK, "UMASK", "i", 0},
@@ -208,7 +210,8 @@ static int check_sig(struct cur *c, const struct op *op, const struct op_info *i
 }
 
 struct order {
-	int cloned, rootfs, console_socket, state_dir, seccomp_open;
+	int cloned, rootfs, console_socket, state_dir, seccomp_open, monitor;
+	size_t foreground_at; /* offset + 1 of a FOREGROUND op */
 };
 
 /* Order rules: what must (not) precede what, so spawn can trust the plan. */
@@ -233,11 +236,29 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 		break;
 	case OP_ROOTFS: o->rootfs = 1; break;
 	case OP_CONSOLE_SOCKET:
-	case OP_TTY_PROXY: o->console_socket = 1; break;
+	case OP_TTY_PROXY:
+		if (o->monitor)
+			return bad(c, op->offset, "%s cannot be combined with MONITOR (it receives the console itself)", n);
+		o->console_socket = 1;
+		break;
+	case OP_MONITOR:
+		if (o->monitor++)
+			return bad(c, op->offset, "second MONITOR");
+		if (o->console_socket)
+			return bad(c, op->offset, "MONITOR cannot be combined with CONSOLE_SOCKET or TTY_PROXY");
+		if (op->a[3].i & ~(int64_t)MONITOR_FOREGROUND)
+			return bad(c, op->offset, "MONITOR flags 0x%llx: only bit 0 (foreground) is defined", (unsigned long long)op->a[3].i);
+		o->console_socket = 1;
+		break;
+	case OP_FOREGROUND: o->foreground_at = op->offset + 1; break;
 	case OP_STATE_DIR: o->state_dir = 1; break;
 	case OP_CONSOLE:
 		if (!o->console_socket)
 			return bad(c, op->offset, "CONSOLE needs an earlier CONSOLE_SOCKET");
+		break;
+	case OP_TTY:
+		if (!o->monitor)
+			return bad(c, op->offset, "TTY needs an earlier MONITOR");
 		break;
 	case OP_WAIT_START:
 		if (!o->state_dir)
@@ -322,5 +343,22 @@ int plan_parse(const uint8_t *buf, size_t len, struct plan *p, char *err, size_t
 		return bad(&c, c.pos, "%zu trailing bytes after the last op", len - c.pos);
 	if (o.seccomp_open)
 		return bad(&c, len, "SECCOMP_INIT without SECCOMP_LOAD");
+	if (o.monitor && o.foreground_at)
+		return bad(&c, o.foreground_at - 1, "FOREGROUND cannot be combined with MONITOR (use its foreground flag)");
+	if (o.monitor && !o.cloned)
+		return bad(&c, len, "MONITOR without CLONE");
 	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	for (uint32_t i = 0; p->ops && i < p->nops; i++) {
+		for (uint16_t k = 0; p->ops[i].a && k < p->ops[i].argc; k++)
+			if (p->ops[i].a[k].type == 's')
+				free((char *)p->ops[i].a[k].s);
+		free(p->ops[i].a);
+	}
+	free(p->ops);
+	free(p->owned);
+	*p = (struct plan){0};
 }

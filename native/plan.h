@@ -22,6 +22,7 @@ enum op_code {
 	OP_FOREGROUND = 6,
 	OP_TTY_PROXY = 7,
 	OP_CLONE_INTO_CGROUP = 8,
+	OP_MONITOR = 9,
 	OP_CLONE = 10,
 	OP_SETGROUPS = 11,
 	OP_UID_MAP = 12,
@@ -52,6 +53,7 @@ enum op_code {
 	OP_CONSOLE = 126,
 	OP_WAIT_START = 127,
 	OP_CHECK_EXEC = 128,
+	OP_TTY = 129,
 	OP_SETGROUPS_IDS = 130,
 	OP_SETUSER = 131,
 	OP_UMASK = 132,
@@ -88,11 +90,17 @@ struct plan {
 	uint32_t flags;
 	uint32_t nops;
 	struct op *ops;
+	void *owned;        /* the buffer, if plan_free is to free it too */
 };
+
+#define MONITOR_FOREGROUND 1 /* MONITOR flags bit 0 */
 
 /* Parses and fully validates buf. On failure returns -1 and fills err with
  * "byte <offset>: <reason>". The plan keeps pointers into buf. */
 int plan_parse(const uint8_t *buf, size_t len, struct plan *p, char *err, size_t errlen);
+
+/* Frees what plan_parse allocated (and p->owned); the monitor lives long. */
+void plan_free(struct plan *p);
 
 const char *op_name(uint16_t code);
 static inline int op_is_child(uint16_t code) { return code >= OP_FIRST_CHILD; }

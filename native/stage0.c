@@ -1,7 +1,9 @@
 /* Stage 0: parent ops, the clone, the release of the child and, with
- * FOREGROUND, waiting for it while forwarding signals. */
+ * FOREGROUND, waiting for it while forwarding signals (with MONITOR it stays
+ * as the container's monitor instead: monitor.c). */
 #define _GNU_SOURCE
 #include "helper.h"
+#include "monitor.h"
 #include "status.h"
 
 #include <errno.h>
@@ -101,9 +103,10 @@ static int do_clone(struct ctx *c, const struct op *op)
 	unsigned long flags = (unsigned long)op->a[0].i;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return fail(errno, "create the sync socketpair");
-	/* Signals to forward are held from here on so none is lost before
-	 * the wait loop; the child restores the mask. */
-	if (c->foreground)
+	/* Signals to forward (or, for the monitor, SIGCHLD and SIGWINCH) are
+	 * held from here on so none is lost before the wait loop; the child
+	 * restores the mask. */
+	if (c->foreground || c->mon)
 		sigprocmask(SIG_BLOCK, &c->fwd, &c->oldmask);
 	/* Raw clone, fork-like: namespaces and stack copy in one step, no
 	 * thread machinery (we are single threaded by construction). */
@@ -122,7 +125,7 @@ static int do_clone(struct ctx *c, const struct op *op)
 		close(c->console_sock);
 		c->console_sock = -1;
 	}
-	return 0;
+	return c->mon ? monitor_ns_restore(c) : 0;
 }
 
 static int parent_op(struct ctx *c, const struct op *op)
@@ -138,6 +141,7 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_STATE_DIR: return state_dir(c, op);
 	case OP_FOREGROUND: return 0; /* read before the walk, see spawn_main */
 	case OP_TTY_PROXY: return op_tty_proxy(c, op);
+	case OP_MONITOR: return op_monitor(c, op);
 	case OP_CLONE_INTO_CGROUP:
 		c->clone_cgroup = host_open(c, op->a[0].s, O_RDONLY | O_DIRECTORY);
 		return c->clone_cgroup < 0 ? fail(errno, "open cgroup %s", op->a[0].s) : 0;
@@ -185,6 +189,8 @@ int foreground_wait(struct ctx *c)
 
 static int release(struct ctx *c)
 {
+	if (c->mon)
+		status_monitor(getpid(), c->mon->socket_path);
 	status_pid(c->child);
 	if (write_all(c->sync[0], "r", 1) < 0)
 		return fail(errno, "release the child %d", (int)c->child);
@@ -194,6 +200,8 @@ static int release(struct ctx *c)
 
 static int abort_spawn(struct ctx *c)
 {
+	if (c->mon)
+		monitor_close(c, 1);
 	if (c->child > 0) {
 		kill(c->child, SIGKILL);
 		while (waitpid(c->child, NULL, 0) < 0 && errno == EINTR)
@@ -217,8 +225,11 @@ int spawn_main(struct plan *plan)
 	c.hostroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c.hostroot < 0)
 		return fail(errno, "open /"), 1;
-	for (uint32_t i = 0; i < plan->nops; i++)
+	for (uint32_t i = 0; i < plan->nops; i++) {
 		c.foreground |= plan->ops[i].code == OP_FOREGROUND;
+		if (plan->ops[i].code == OP_MONITOR && !(c.mon = monitor_new(&c)))
+			return 1;
+	}
 	for (uint32_t i = 0; i < plan->nops; i++) {
 		const struct op *op = &plan->ops[i];
 		if (op_is_child(op->code))
@@ -233,6 +244,8 @@ int spawn_main(struct plan *plan)
 	/* Our copies must go so the reader sees EOF once the child has exec'd. */
 	status_close();
 	close(5);
+	if (c.mon)
+		return monitor_run(&c);
 	if (!c.foreground || c.child <= 0)
 		return 0;
 	return c.proxy_sock >= 0 ? tty_proxy_wait(&c) : foreground_wait(&c);

@@ -155,6 +155,15 @@ void status_pid(pid_t pid)
 	emit(&b);
 }
 
+void status_monitor(pid_t pid, const char *socket)
+{
+	struct sb b = {0};
+	begin(&b, "monitor");
+	sb_printf(&b, ",\"pid\":%d,\"socket\":", (int)pid);
+	sb_json(&b, socket, strlen(socket));
+	emit(&b);
+}
+
 void status_sync(const char *name)
 {
 	struct sb b = {0};

@@ -24,6 +24,7 @@ void status_stage(const char *stage);
 void status_step(int step, uint16_t code);
 void status_close(void);
 void status_pid(pid_t pid);
+void status_monitor(pid_t pid, const char *socket);
 void status_sync(const char *name);
 void status_ready(void);
 /* Reports "<message>: <strerror(err)>" as an error line and returns -1.
