@@ -31,7 +31,7 @@ export async function startContainer(store: ContainerStore, ctx: RuntimeContext,
   }
   // a monitor that was killed leaves a record behind: clean it before starting again
   if (view.stale) await destroy(ctx, name, true);
-  const { oci } = loadForStart(store, name, ctx.cgroups.system.layout);
+  const { oci } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   for (const w of oci.warnings) ctx.log('warning', w);
   const runDir = ctx.store.dir(name);
   const consoleEnabled = oci.launch.consolePath !== 'none';

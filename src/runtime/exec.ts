@@ -114,5 +114,8 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
     return { pid };
   }
   if (session.child.pid) opts.onForeground?.(session.child.pid);
-  return { pid, exitCode: await session.exit };
+  const exitCode = await session.exit;
+  const late = await session.lateFailure;
+  if (late) throw late;
+  return { pid, exitCode };
 }

@@ -62,6 +62,11 @@ export interface HelperSession {
   settled: Promise<'ready' | 'exec'>;
   /** resolves with the helper's (stage 0's) exit code */
   exit: Promise<number>;
+  /**
+   * Resolves once the status pipe closes: with the child's failure if it reported one after
+   * `ready` (between `start` and exec: hooks, identity change, seccomp, exec itself).
+   */
+  lateFailure: Promise<HelperError | undefined>;
   /** stop listening (after ready) so that this process can exit */
   detach(): void;
 }
@@ -89,6 +94,10 @@ export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
     child.on('exit', (code, signal) => res(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   });
 
+  let resolveLate!: (err: HelperError | undefined) => void;
+  const lateFailure = new Promise<HelperError | undefined>((res) => {
+    resolveLate = res;
+  });
   const settled = new Promise<'ready' | 'exec'>((resolve, reject) => {
     let failure: HelperFailure | undefined;
     let ready = false;
@@ -131,8 +140,10 @@ export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
         const err = new HelperError(opts.context, failure);
         rejectPid(err);
         reject(err);
+        resolveLate(ready ? err : undefined);
         return;
       }
+      resolveLate(undefined);
       if (ready) return;
       rejectPid(new CorralError('HELPER', `${opts.context}: the helper stopped before reporting a pid`));
       if (pidValue) resolve('exec');
@@ -161,6 +172,7 @@ export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
     pid,
     settled,
     exit,
+    lateFailure,
     detach() {
       status.destroy();
       control.destroy();

@@ -27,6 +27,8 @@ export async function run(ctx: RuntimeContext, id: string, opts: RunOptions = {}
   }
   if (created.session.child.pid) opts.onForeground?.(created.session.child.pid);
   const code = await created.session.exit;
+  const late = await created.session.lateFailure;
   if (!opts.keep) await destroy(ctx, id, true);
+  if (late) throw late;
   return code;
 }

@@ -6,6 +6,7 @@ import { command as cgroup } from './cgroup.js';
 import { command as checkconfig } from './checkconfig.js';
 import { command as create } from './create.js';
 import { command as destroy } from './destroy.js';
+import { command as execute } from './execute.js';
 import { command as ls } from './ls.js';
 import { freezeCommand, unfreezeCommand } from './freeze.js';
 import { command as info } from './info.js';
@@ -14,4 +15,4 @@ import { command as start } from './start.js';
 import { command as stop } from './stop.js';
 import { command as wait } from './wait.js';
 
-export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, internal];
+export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, internal];
