@@ -74,8 +74,9 @@ export interface ParseResult {
  * `-o v`, `--` ends options. Stops at the first positional when `stopAtPositional` (global
  * options come before the subcommand).
  */
-export function parseArgv(argv: string[], options: OptionSpec[], usageOf: string, mode: { passThrough?: boolean; stopAtPositional?: boolean } = {}): ParseResult {
+export function parseArgv(input: string[], options: OptionSpec[], usageOf: string, mode: { passThrough?: boolean; stopAtPositional?: boolean } = {}): ParseResult {
   const flags = options.map(parseFlag);
+  let argv = input;
   const values: Values = {};
   for (const f of flags) if (f.spec.default !== undefined) values[f.key] = f.spec.default;
   const positionals: string[] = [];
@@ -102,6 +103,15 @@ export function parseArgv(argv: string[], options: OptionSpec[], usageOf: string
     if (arg === '-h' || arg === '--help') {
       help = true;
       continue;
+    }
+    // getopt-style bundles: -pH is -p -H (all but the last must be flags without a value)
+    if (/^-[A-Za-z0-9]{2,}$/.test(arg)) {
+      const letters = [...arg.slice(1)].map((c) => flags.find((f) => f.short === c));
+      if (letters.every((f, k) => f && (!f.takesValue || k === letters.length - 1))) {
+        argv = [...argv.slice(0, i), ...letters.map((f) => `-${f!.short}`), ...argv.slice(i + 1)];
+        i--;
+        continue;
+      }
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;

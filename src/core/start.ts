@@ -37,6 +37,10 @@ export async function startContainer(store: ContainerStore, ctx: RuntimeContext,
   const consoleEnabled = oci.launch.consolePath !== 'none';
   const foreground = opts.foreground === true;
   const stdio: [StdioSlot, StdioSlot, StdioSlot] = foreground ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'ignore', 'ignore'];
+  if (oci.launch.ttys > 0 && oci.spec.process) {
+    const ttys = oci.launch.ttyPaths.map((p) => p.replace(/^\/dev\//, '')).join(' ');
+    oci.spec.process.env = [...(oci.spec.process.env ?? []).filter((e) => !e.startsWith('container_ttys=')), `container_ttys=${ttys}`];
+  }
   const created = await create(ctx, name, {
     bundle: store.dir(name),
     spec: oci.spec,

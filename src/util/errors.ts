@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'EXISTS'
   | 'BAD_STATE'
   | 'INVALID_SPEC'
+  | 'INVALID_CONFIG'
   | 'INVALID_ARGUMENT'
   | 'HELPER'
   | 'HOOK'

@@ -16,6 +16,13 @@ test('long, short, = forms, defaults and repeatable options', () => {
   assert.equal(parseArgv([], options, 'c').values.bundle, '.');
 });
 
+test('getopt bundles: -dt is -d -t, a value-taking flag may end the bundle', () => {
+  const opts = [...options, { flags: '-t, --tty', description: 't' }];
+  assert.deepEqual(parseArgv(['-dt', 'x'], opts, 'c').values, { bundle: '.', detach: true, tty: true });
+  assert.deepEqual(parseArgv(['-db', '/b'], opts, 'c').values, { bundle: '/b', detach: true });
+  assert.throws(() => parseArgv(['-bd'], opts, 'c'), /unknown option '-bd'/);
+});
+
 test('pass-through: everything after the first positional is the command, one -- after the id is dropped', () => {
   assert.deepEqual(parseArgv(['-d', 'id', 'sh', '-c', 'x', '-d'], options, 'c', { passThrough: true }).positionals, ['id', 'sh', '-c', 'x', '-d']);
   assert.deepEqual(parseArgv(['id', '--', 'ls', '--', 'x'], options, 'c', { passThrough: true }).positionals, ['id', 'ls', '--', 'x']);

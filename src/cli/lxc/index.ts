@@ -4,6 +4,7 @@ import type { CommandSpec } from '../args.js';
 import { command as attach } from './attach.js';
 import { command as cgroup } from './cgroup.js';
 import { command as checkconfig } from './checkconfig.js';
+import { command as consoleCommand } from './console.js';
 import { command as create } from './create.js';
 import { command as destroy } from './destroy.js';
 import { command as execute } from './execute.js';
@@ -15,4 +16,4 @@ import { command as start } from './start.js';
 import { command as stop } from './stop.js';
 import { command as wait } from './wait.js';
 
-export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, internal];
+export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, internal];

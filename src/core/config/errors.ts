@@ -24,7 +24,7 @@ function formatProblem(p: ConfigProblem): string {
 
 // 'INVALID_CONFIG' is not (yet) a member of ErrorCode in util/errors.ts, which this layer
 // does not own; the double cast keeps the stable code the CLI and tests rely on.
-const INVALID_CONFIG = 'INVALID_CONFIG' as string as ErrorCode;
+const INVALID_CONFIG: ErrorCode = 'INVALID_CONFIG';
 
 export class ConfigError extends CorralError {
   readonly problems: readonly ConfigProblem[];

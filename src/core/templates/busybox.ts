@@ -82,7 +82,11 @@ function installBusybox(busybox: string, rootfs: string): void {
   const target = join(rootfs, 'bin/busybox');
   copyFileSync(busybox, target);
   chmodSync(target, 0o755);
-  const applets = execFileSync(target, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // every applet in /bin (scripts and inittabs written for LXC's template expect them there)
+  // and at its usual place (/sbin/getty, /usr/bin/env) for everything else
+  const names = execFileSync(target, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const full = execFileSync(target, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const applets = [...names.map((n) => `bin/${n}`), ...full];
   for (const applet of applets) {
     const link = join(rootfs, applet);
     if (applet === 'bin/busybox' || existsSync(link)) continue;

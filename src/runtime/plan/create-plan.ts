@@ -98,6 +98,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
       newNetNs: ns.newNet,
       newCgroupNs: ns.newCgroup,
       cgroups: input.cgroup.view,
+      writablePaths: input.writablePaths,
     }),
   );
   child.push(...devOps(deviceNodes(linux.devices), { userNamespace: ns.newUser, mounts }));
@@ -106,8 +107,11 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   child.push(...hookOps(spec.hooks?.createContainer));
   child.push({ op: input.noPivot ? 'MOVE_ROOT' : 'PIVOT_ROOT', args: [] });
   child.push(...hardeningOps(spec));
-  // a fresh bind of a path under a read-only bind is writable again
-  for (const p of input.writablePaths ?? []) child.push({ op: 'MOUNT', args: [p, p, '', MS.BIND | MS.REC, ''] });
+  // a bind copies the read-only flag of the mount it comes from: bind, then remount rw
+  for (const p of input.writablePaths ?? []) {
+    child.push({ op: 'MOUNT', args: [p, p, '', MS.BIND | MS.REC, ''] });
+    child.push({ op: 'MOUNT', args: ['', p, '', MS.REMOUNT | MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC, ''] });
+  }
   child.push({ op: 'SETSID', args: [] });
   if (proc.terminal && !input.monitor) child.push({ op: 'CONSOLE', args: ['/dev/console'] });
   child.push(...monitorTtyOps(input.monitor));

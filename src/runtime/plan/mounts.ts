@@ -27,6 +27,8 @@ export interface MountContext {
   cgroups?: CgroupMountView;
   /** host paths are examined to decide file-or-directory targets; injectable for tests */
   isDirectory?: (path: string) => boolean;
+  /** paths to keep writable under a read-only mount (LXC's sys:mixed) */
+  writablePaths?: string[];
 }
 
 const CREATE_DIR = 1;
@@ -131,7 +133,12 @@ function planMount(m: Mount, ctx: MountContext, covered: (path: string) => boole
     const isDir = (ctx.isDirectory ?? hostIsDirectory)(source);
     return bindOps(source, dest, opts.flags, opts.propagation, isDir ? CREATE_DIR : CREATE_FILE);
   }
-  const ops = [mountInRoot(m.source ?? m.type ?? '', dest, m.type ?? '', opts.flags, opts.data, CREATE_DIR)];
+  // A read-only superblock cannot give a writable sub-path: mount it writable, then make
+  // this one mount read-only, so a later bind of the sub-path can be writable again.
+  const keepsWritable = (opts.flags & MS.RDONLY) !== 0 && (ctx.writablePaths ?? []).some((p) => p.startsWith(`${m.destination}/`));
+  const flags = keepsWritable ? opts.flags & ~MS.RDONLY : opts.flags;
+  const ops = [mountInRoot(m.source ?? m.type ?? '', dest, m.type ?? '', flags, opts.data, CREATE_DIR)];
+  if (keepsWritable) ops.push(mountInRoot('', dest, '', MS.REMOUNT | MS.BIND | (opts.flags & BIND_REMOUNT_FLAGS), '', 0));
   return ops.concat(propagationOps(dest, opts.propagation));
 }
 
