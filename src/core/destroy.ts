@@ -5,11 +5,16 @@ import type { RuntimeContext } from '../runtime/context.js';
 import { destroy as destroyRuntime } from '../runtime/delete.js';
 import { CorralError } from '../util/errors.js';
 import { rootfsOf, loadStored } from './launch.js';
+import { withLock } from './lock.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
 export async function destroyContainer(store: ContainerStore, ctx: RuntimeContext, name: string, force: boolean): Promise<string | undefined> {
   store.mustExist(name);
+  return withLock(ctx.store.root, name, 'destroy', () => destroyLocked(store, ctx, name, force));
+}
+
+async function destroyLocked(store: ContainerStore, ctx: RuntimeContext, name: string, force: boolean): Promise<string | undefined> {
   const view = await stateOf(ctx, name);
   if (view.state !== 'STOPPED' && !force) {
     throw new CorralError('BAD_STATE', `container "${name}" is ${view.state.toLowerCase()}`, { hint: `stop it first (corral stop -n ${name}) or use -f` });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { RuntimeContext } from '../runtime/context.js';
 import { destroy } from '../runtime/delete.js';
+import { lockContainerWait } from './lock.js';
 import { startContainer } from './start.js';
 import type { ContainerStore } from './store.js';
 
@@ -26,9 +27,26 @@ export function readExitFile(path: string | undefined): ExitRecord | undefined {
 
 export async function postStop(store: ContainerStore, ctx: RuntimeContext, name: string, exitFile: string | undefined): Promise<void> {
   const exit = readExitFile(exitFile);
+  // A newer run of the container may already own the record: not ours to remove. (No lock
+  // here: a start waits for this monitor to finish, and holding it would make it wait on us.)
+  const current = currentRecord(ctx, name);
+  if (current && exit && current.pid !== exit.pid) return;
   await destroy(ctx, name, true);
   if (exit?.reboot && store.exists(name)) {
     ctx.log('info', `container "${name}" asked for a reboot: starting it again`);
-    await startContainer(store, ctx, name);
+    const lock = await lockContainerWait(ctx.store.root, name, 'reboot', 10_000);
+    try {
+      await startContainer(store, ctx, name, { locked: true });
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+function currentRecord(ctx: RuntimeContext, name: string): { pid: number } | undefined {
+  try {
+    return ctx.store.load(name);
+  } catch {
+    return undefined;
   }
 }

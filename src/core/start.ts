@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import type { RuntimeContext } from '../runtime/context.js';
 import { create } from '../runtime/create.js';
 import { destroy } from '../runtime/delete.js';
-import type { StdioSlot } from '../runtime/helper.js';
+import type { HelperSession, StdioSlot } from '../runtime/helper.js';
 import { start } from '../runtime/start.js';
 import { CorralError } from '../util/errors.js';
 import { corralCommand } from '../util/self.js';
 import { loadForStart } from './launch.js';
+import { lockContainer } from './lock.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -18,6 +19,8 @@ export interface StartOptions {
   foreground?: boolean;
   /** -L / lxc.console.logfile override */
   consoleLog?: string;
+  /** the caller already holds the container's lock (the reboot path of post-stop) */
+  locked?: boolean;
 }
 
 export const MONITOR_SOCKET = 'mon.sock';
@@ -25,7 +28,27 @@ export const EXIT_FILE = 'exit.json';
 
 export async function startContainer(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions = {}): Promise<number> {
   store.mustExist(name);
-  const view = await stateOf(ctx, name);
+  const lock = opts.locked ? undefined : lockContainer(ctx.store.root, name, 'start');
+  let session;
+  try {
+    session = await startLocked(store, ctx, name, opts);
+  } finally {
+    lock?.release();
+  }
+  if (!opts.foreground) {
+    session.detach();
+    return 0;
+  }
+  return session.exit;
+}
+
+async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions): Promise<HelperSession> {
+  let view = await stateOf(ctx, name);
+  // init has exited and its monitor is cleaning up: let it finish first
+  for (const deadline = Date.now() + 10_000; view.stale && view.monitorAlive && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 20));
+    view = await stateOf(ctx, name);
+  }
   if (view.state !== 'STOPPED') {
     throw new CorralError('BAD_STATE', `container "${name}" is already ${view.state.toLowerCase()}`, { hint: `stop it first: corral stop -n ${name}` });
   }
@@ -57,9 +80,5 @@ export async function startContainer(store: ContainerStore, ctx: RuntimeContext,
     },
   });
   await start(ctx, name);
-  if (!foreground) {
-    created.session.detach();
-    return 0;
-  }
-  return created.session.exit;
+  return created.session;
 }

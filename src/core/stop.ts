@@ -25,7 +25,8 @@ async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Pr
   for (;;) {
     const view = await stateOf(ctx, name);
     if (view.state === 'STOPPED' && !view.stale) return true;
-    if (view.stale && Date.now() > deadline - 500) return false;
+    // init is gone and no monitor is left to clean up after it: our job
+    if (view.stale && !view.monitorAlive) return false;
     if (Date.now() > deadline) return false;
     await sleep(20);
   }

@@ -88,6 +88,7 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
     await session.settled;
     t = ctx.phase('helper: container set up', t);
     record.pidStartTime = processStartTime(record.pid);
+    if (opts.monitor && session.child.pid) record.monitor = { pid: session.child.pid, startTime: processStartTime(session.child.pid) };
     ctx.store.save(record);
     if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(record.pid), 0o644);
     return { record, session };

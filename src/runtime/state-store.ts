@@ -29,6 +29,8 @@ export interface ContainerRecord {
   configPath: string;
   /** set once start has released the init */
   started?: boolean;
+  /** the helper that stays as the init's parent (system containers): pid and start time */
+  monitor?: { pid: number; startTime?: string };
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/;

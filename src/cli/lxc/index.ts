@@ -14,6 +14,8 @@ import { command as info } from './info.js';
 import { command as internal } from './internal.js';
 import { command as start } from './start.js';
 import { command as stop } from './stop.js';
+import { command as unshare } from './unshare.js';
+import { command as links } from './links.js';
 import { command as wait } from './wait.js';
 
-export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, internal];
+export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, unshare, links, internal];
