@@ -102,7 +102,8 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
     foreground: !opts.detach,
     userNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'user'),
     debug: ctx.debug,
-    home: passwdHome(readImagePasswd(record.rootfs), proc.user.uid),
+    // an environment given whole (lxc-attach --clear-env) is left exactly as given
+    home: opts.replaceEnv ? undefined : passwdHome(readImagePasswd(record.rootfs), proc.user.uid),
   });
   const session = runHelper(plan, { context: `exec in container "${id}"`, stdio: opts.stdio, onDebug: (l) => ctx.log('debug', l) });
   const pid = await session.pid;
