@@ -77,7 +77,7 @@ describe('toOciSpec: a busybox container', () => {
     assert.deepEqual(spec.mounts!.map((m) => `${m.destination} ${m.type} ${(m.options ?? []).join(',')}`), [
       '/proc proc nosuid,nodev,noexec',
       '/dev tmpfs nosuid,mode=755,size=500000',
-      '/dev/pts devpts nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5,max=1',
+      '/dev/pts devpts nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5,max=7',
       '/sys sysfs nosuid,nodev,noexec,ro',
       '/sys/fs/cgroup cgroup nosuid,nodev,noexec,rw',
       '/dev/shm tmpfs ',

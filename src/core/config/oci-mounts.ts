@@ -41,7 +41,9 @@ function devMounts(cfg: LxcConfig, opts: MountOptions, taken: Set<string>): Moun
   if (cfg.ptyMax !== 0 && !taken.has('/dev/pts')) {
     const options = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'];
     if (opts.ttyGidMapped) options.push('gid=5');
-    if (cfg.ptyMax) options.push(`max=${cfg.ptyMax}`);
+    // The monitor's console and ttys are made in this same devpts instance: they come on
+    // top of the ptys the container may open itself (LXC gives it lxc.pty.max of its own).
+    if (cfg.ptyMax) options.push(`max=${cfg.ptyMax + cfg.ttyMax + 1}`);
     out.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options });
   }
   if (cfg.autodev && !taken.has('/dev/shm')) {
