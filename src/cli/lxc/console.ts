@@ -21,12 +21,8 @@ export const command: CommandSpec = {
     const ctx = runtimeFor(store);
     const view = await stateOf(ctx, name);
     if (view.state !== 'RUNNING') throw new CorralError('BAD_STATE', `container "${name}" is ${view.state.toLowerCase()}, not running`);
-    const { join } = await import('node:path');
-    const { MONITOR_SOCKET } = await import('../../core/start.js');
-    const { helperPath } = await import('../../runtime/helper-path.js');
-    const { spawn } = await import('node:child_process');
+    const { consoleClient } = await import('../../core/console.js');
     if (o.quiet !== true) process.stderr.write(`Connected to tty ${String(o.tty)}\nType <Ctrl+${String(o.escape)} q> to exit the console, <Ctrl+${String(o.escape)} Ctrl+${String(o.escape)}> to enter Ctrl+${String(o.escape)} itself\n`);
-    const client = spawn(helperPath(), ['console', '-e', String(o.escape), join(ctx.store.dir(name), MONITOR_SOCKET), String(o.tty)], { stdio: 'inherit' });
-    return new Promise<number>((resolve) => client.on('exit', (code) => resolve(code ?? 1)));
+    return consoleClient(ctx, name, String(o.tty), String(o.escape));
   },
 };

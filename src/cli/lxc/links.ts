@@ -1,3 +1,5 @@
+import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 
 const NAMES = ['attach', 'cgroup', 'checkconfig', 'console', 'create', 'destroy', 'execute', 'freeze', 'info', 'ls', 'start', 'stop', 'unfreeze', 'unshare', 'wait'];
@@ -8,8 +10,6 @@ export const command: CommandSpec = {
   summary: 'make lxc-create, lxc-start, ... symlinks to Corral in a directory (never overwrites)',
   options: [{ flags: '-d, --dir <dir>', description: 'where to put the links (put it early on PATH)', default: '/usr/local/lib/corral/lxc-bin' }],
   async run(_args, o) {
-    const { existsSync, lstatSync, mkdirSync, symlinkSync } = await import('node:fs');
-    const { join, resolve } = await import('node:path');
     const { corralCommand } = await import('../../util/self.js');
     const dir = resolve(String(o.dir));
     const target = corralCommand()[1]!;

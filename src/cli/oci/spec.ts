@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 
 export const command: CommandSpec = {
@@ -8,8 +10,6 @@ export const command: CommandSpec = {
     { flags: '--rootless', description: 'a spec for an unprivileged user (user namespace, no cgroup limits)' },
   ],
   async run(_args, o) {
-    const { existsSync, writeFileSync } = await import('node:fs');
-    const { join, resolve } = await import('node:path');
     const { CorralError } = await import('../../util/errors.js');
     const { defaultSpec } = await import('../../runtime/spec/default.js');
     const file = join(resolve(String(o.bundle)), 'config.json');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CommandSpec, Values } from '../args.js';
 import { contextFor, str } from './common.js';
 
@@ -29,7 +30,6 @@ async function resourcesFrom(o: Values): Promise<Record<string, Record<string, u
   let r: Record<string, Record<string, unknown>> = {};
   const file = str(o.resources);
   if (file) {
-    const { readFileSync } = await import('node:fs');
     const { parseJson } = await import('../../runtime/spec/json.js');
     r = parseJson(readFileSync(file === '-' ? 0 : file, 'utf8'), file === '-' ? 'standard input' : file) as typeof r;
   }
