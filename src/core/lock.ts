@@ -1,7 +1,7 @@
 // A per-container lock for commands that change a container (start, stop, destroy): an
 // atomic mkdir holding the owner's pid. A lock whose owner is gone is stale and taken
 // over, so a killed CLI never blocks a container for good. Read-only commands take none.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError, errnoCode } from '../util/errors.js';
 import { isSameProcessAlive, processStartTime } from '../util/proc.js';
@@ -19,6 +19,15 @@ function owner(dir: string): { pid: number; start?: string } | undefined {
   }
 }
 
+/** A store's runtime directory goes once nothing runs from it (rmdir refuses otherwise). */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still in use, or already gone
+  }
+}
+
 export function lockContainer(runRoot: string, name: string, action: string): Lock {
   mkdirSync(runRoot, { recursive: true, mode: 0o711 });
   const dir = join(runRoot, `${name}.lock`);
@@ -26,7 +35,12 @@ export function lockContainer(runRoot: string, name: string, action: string): Lo
     try {
       mkdirSync(dir, { mode: 0o700 });
       writeFileSync(join(dir, 'owner'), `${process.pid} ${processStartTime(process.pid) ?? ''} ${action}`);
-      return { release: () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        release: () => {
+          rmSync(dir, { recursive: true, force: true });
+          removeIfEmpty(runRoot);
+        },
+      };
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       const o = owner(dir);

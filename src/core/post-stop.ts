@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { RuntimeContext } from '../runtime/context.js';
 import { destroy } from '../runtime/delete.js';
-import { lockContainerWait } from './lock.js';
+import { lockContainerWait, removeIfEmpty } from './lock.js';
 import { startContainer } from './start.js';
 import type { ContainerStore } from './store.js';
 
@@ -32,6 +32,7 @@ export async function postStop(store: ContainerStore, ctx: RuntimeContext, name:
   const current = currentRecord(ctx, name);
   if (current && exit && current.pid !== exit.pid) return;
   await destroy(ctx, name, true);
+  removeIfEmpty(ctx.store.root);
   if (exit?.reboot && store.exists(name)) {
     ctx.log('info', `container "${name}" asked for a reboot: starting it again`);
     const lock = await lockContainerWait(ctx.store.root, name, 'reboot', 10_000);

@@ -57,10 +57,17 @@ export class StateStore {
   /** Reserve the id atomically: mkdir fails if another create got there first. */
   reserve(id: string): string {
     validateId(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
     const dir = this.dir(id);
     try {
-      mkdirSync(dir, { mode: 0o711 });
+      mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      try {
+        mkdirSync(dir, { mode: 0o711 });
+      } catch (err) {
+        // the root may have just been removed as empty by another container's cleanup
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        mkdirSync(this.root, { recursive: true, mode: 0o711 });
+        mkdirSync(dir, { mode: 0o711 });
+      }
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') {
         throw new CorralError('EXISTS', `container "${id}" already exists`, {
