@@ -111,25 +111,37 @@ export class StateStore {
     }
   }
 
-  /** The state dir holds only plain files: unlink them directly (rmSync's recursive walk costs ~5 ms cold). */
+  /**
+   * The state dir holds only plain files: unlink them directly (rmSync's recursive walk costs
+   * ~5 ms cold). A monitor may still be writing its exit file: try again when a file appears.
+   */
   remove(id: string): void {
     const dir = this.dir(id);
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return;
-      throw err;
-    }
-    for (const name of names) {
+    for (let attempt = 0; ; attempt++) {
+      let names: string[];
       try {
-        unlinkSync(join(dir, name));
+        names = readdirSync(dir);
       } catch (err) {
-        if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'EPERM') rmSync(join(dir, name), { recursive: true, force: true });
-        else if (errnoCode(err) !== 'ENOENT') throw err;
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      for (const name of names) {
+        try {
+          unlinkSync(join(dir, name));
+        } catch (err) {
+          if (errnoCode(err) === 'EISDIR' || errnoCode(err) === 'EPERM') rmSync(join(dir, name), { recursive: true, force: true });
+          else if (errnoCode(err) !== 'ENOENT') throw err;
+        }
+      }
+      try {
+        rmdirSync(dir);
+        return;
+      } catch (err) {
+        const code = errnoCode(err);
+        if (code === 'ENOENT') return;
+        if (code !== 'ENOTEMPTY' || attempt >= 20) throw err;
       }
     }
-    rmdirSync(dir);
   }
 
   /** created | running | stopped, before the freezer is considered (see status.ts). */
