@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <stdlib.h>
 
 static int sc_init(struct ctx *c, uint32_t action)
 {
@@ -30,12 +31,24 @@ static int sc_arch(struct ctx *c, const char *name)
 	return rc < 0 && rc != -EEXIST ? fail(-rc, "seccomp: add architecture %s", name) : 0;
 }
 
+/* A name of decimal digits is a native syscall number (LXC's version 1
+ * profiles list numbers, not names). */
+static int resolve(const char *name)
+{
+	const char *p = name;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*name && !*p && p - name <= 6)
+		return atoi(name);
+	return seccomp_syscall_resolve_name(name);
+}
+
 static int sc_rule(struct ctx *c, const struct op *op)
 {
 	const char *name = op->a[0].s;
 	uint32_t action = (uint32_t)op->a[1].i;
 	unsigned n = (unsigned)op->a[2].i;
-	int nr = seccomp_syscall_resolve_name(name);
+	int nr = resolve(name);
 	/* Unknown to this libseccomp: skip, as runc does. A rule equal to the
 	 * default action is a no-op that libseccomp would reject. */
 	if (nr == __NR_SCMP_ERROR || action == c->seccomp_default)

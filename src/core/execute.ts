@@ -45,5 +45,5 @@ export async function executeContainer(store: ContainerStore, ctx: RuntimeContex
   spec.process!.terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
   spec.mounts = [...(spec.mounts ?? []), { destination: INIT_IN_CONTAINER, type: 'bind', source: initBinary(), options: ['bind', 'ro', 'nosuid', 'nodev'] }];
   for (const w of oci.warnings) ctx.log('warning', w);
-  return run(ctx, name, { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, onForeground: opts.onForeground });
+  return run(ctx, name, { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, exactDevices: true, onForeground: opts.onForeground });
 }

@@ -69,6 +69,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
     spec: oci.spec,
     stdio,
     writablePaths: oci.launch.writablePaths,
+    exactDevices: true,
     monitor: {
       socket: join(runDir, MONITOR_SOCKET),
       exitFile: join(runDir, EXIT_FILE),

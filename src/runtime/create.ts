@@ -31,6 +31,8 @@ export interface CreateOptions {
   /** paths under a read-only parent to keep writable (LXC's mixed proc/sys) */
   writablePaths?: string[];
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** linux.resources.devices is the whole device policy (system containers): runc's default rules are not appended */
+  exactDevices?: boolean;
 }
 
 export interface Created {
@@ -69,7 +71,7 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
     const configPath = join(stateDir, 'config.json');
     writeFileAtomic(configPath, JSON.stringify(spec));
     t = ctx.phase('state dir', t);
-    cgroup = await makeCgroup(ctx, id, spec);
+    cgroup = await makeCgroup(ctx, id, spec, opts.exactDevices === true);
     t = ctx.phase('cgroup', t);
     const record: ContainerRecord = {
       id,
@@ -98,11 +100,12 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
   }
 }
 
-async function makeCgroup(ctx: RuntimeContext, id: string, spec: Spec): Promise<CreatedCgroup> {
+async function makeCgroup(ctx: RuntimeContext, id: string, spec: Spec, exactDevices: boolean): Promise<CreatedCgroup> {
   const linux = spec.linux ?? {};
   const selfCgroup = readFileSync('/proc/self/cgroup', 'utf8');
   const path = ctx.cgroups.resolvePath(linux.cgroupsPath, id, selfCgroup);
-  const resources = { ...(linux.resources ?? {}), devices: deviceRules(linux.resources?.devices) };
+  const devices = exactDevices ? [...(linux.resources?.devices ?? [])] : deviceRules(linux.resources?.devices);
+  const resources = { ...(linux.resources ?? {}), devices };
   return ctx.cgroups.create(path, resources);
 }
 

@@ -237,10 +237,12 @@ describe('toOciSpec: single mappings', () => {
   });
 
   test('autostart, groups, arch, ephemeral, console, execute, seccomp, cgroup dir', () => {
+    const profile = join(tmp, 'bb.seccomp');
+    writeFileSync(profile, '2\ndenylist\n[all]\nkexec_load errno 1\n');
     const { spec, launch } = oci([
       'lxc.start.auto = 1', 'lxc.start.delay = 5', 'lxc.start.order = -1', 'lxc.group = onboot', 'lxc.group = web,db', 'lxc.arch = i686',
       'lxc.ephemeral = 1', 'lxc.console.path = none', 'lxc.console.logfile = /var/log/bb.log', 'lxc.console.size = 1MB',
-      'lxc.execute.cmd = /bin/true', 'lxc.seccomp.profile = /etc/bb.seccomp', 'lxc.cgroup.dir = lxc', 'lxc.tty.dir = lxc', 'lxc.tty.max = 2',
+      'lxc.execute.cmd = /bin/true', `lxc.seccomp.profile = ${profile}`, 'lxc.cgroup.dir = lxc', 'lxc.tty.dir = lxc', 'lxc.tty.max = 2',
       'lxc.rootfs.options = ro', 'lxc.log.level = debug',
     ].join('\n'));
     assert.deepEqual([launch.startAuto, launch.startDelay, launch.startOrder], [true, 5, -1]);
@@ -252,7 +254,8 @@ describe('toOciSpec: single mappings', () => {
     assert.equal(launch.consoleLogfile, '/var/log/bb.log');
     assert.equal(launch.consoleLogSize, 1024 * 1024);
     assert.deepEqual(launch.executeCmd, ['/bin/true']);
-    assert.equal(launch.seccompProfile, '/etc/bb.seccomp');
+    assert.equal(launch.seccompProfile, profile);
+    assert.deepEqual(spec.linux!.seccomp!.syscalls, [{ names: ['kexec_load'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }]);
     assert.equal(spec.linux!.cgroupsPath, 'lxc/bb');
     assert.deepEqual(launch.ttyPaths, ['/dev/lxc/tty1', '/dev/lxc/tty2']);
     assert.equal(spec.root!.readonly, true);

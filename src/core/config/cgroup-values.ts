@@ -67,8 +67,6 @@ const allowC = (major: number, minor: number | undefined, access = 'rwm'): Devic
  */
 export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = Object.freeze([
   { allow: false, type: 'a', access: 'rwm' },
-  { allow: true, type: 'c', access: 'm' },
-  { allow: true, type: 'b', access: 'm' },
   allowC(1, 3), // null
   allowC(1, 5), // zero
   allowC(1, 7), // full

@@ -151,7 +151,7 @@ export const KEYS: readonly KeyDef[] = [
   single('lxc.signal.halt', 'launch.haltSignal (default SIGPWR, SIGRTMIN+3 for systemd)', (v, c) => { c.cfg.signals.halt = V.signal(v); }),
   single('lxc.signal.reboot', 'launch.rebootSignal (default SIGINT)', (v, c) => { c.cfg.signals.reboot = V.signal(v); }),
   single('lxc.signal.stop', 'launch.stopSignal (default SIGKILL)', (v, c) => { c.cfg.signals.stop = V.signal(v); }),
-  single('lxc.seccomp.profile', 'launch.seccompProfile (the path; compiled later)', (v, c) => { c.cfg.seccompProfile = V.anyPath(v); }),
+  single('lxc.seccomp.profile', 'linux.seccomp: the profile (LXC format or OCI JSON); unset: Corral\'s default; "unconfined": none', (v, c) => { c.cfg.seccompProfile = V.anyPath(v); }),
   single('lxc.seccomp.allow_nesting', 'nothing (filters always stack)', accept(V.bool01)),
   single('lxc.no_new_privs', 'process.noNewPrivileges', (v, c) => { c.cfg.noNewPrivs = V.bool01(v); }),
   list('lxc.idmap', 'a user namespace with linux.uidMappings / gidMappings', (v, c) => { c.cfg.idmaps.push(parseIdmap(v, c.pos)); }),

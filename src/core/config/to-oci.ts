@@ -13,6 +13,9 @@ import { buildHooks } from './oci-hooks.js';
 import { buildMounts } from './oci-mounts.js';
 import { buildProcess } from './oci-process.js';
 import { hostname } from './values.js';
+import { seccompFor } from '../seccomp/profile.js';
+import type { LxcHostArch } from '../seccomp/lxc-format.js';
+import { CorralError } from '../../util/errors.js';
 
 export interface ToOciOptions {
   /** the container's name: default hostname, LXC_NAME of hooks, cgroup leaf */
@@ -22,6 +25,9 @@ export interface ToOciOptions {
   cgroupLayout: CgroupLayout;
   /** where lxc.environment = NAME takes its value; process.env by default */
   hostEnv?: Record<string, string | undefined>;
+  /** how lxc.seccomp.profile is read (fs.readFileSync by default) and for which host */
+  readFile?: (path: string) => string;
+  hostArch?: LxcHostArch;
 }
 
 export interface OciResult {
@@ -47,6 +53,13 @@ function buildLinux(cfg: LxcConfig, opts: ToOciOptions, problems: Problems): Lin
   if (cfg.sysctl.size > 0) linux.sysctl = Object.fromEntries([...cfg.sysctl].map(([k, s]) => [k, s.value]));
   if (cfg.cgroupDir) linux.cgroupsPath = `${cfg.cgroupDir.replace(/\/+$/, '')}/${opts.name}`;
   if (cfg.arch && (ARCHES_32 as readonly string[]).includes(cfg.arch)) linux.personality = { domain: 'LINUX32' };
+  try {
+    const seccomp = seccompFor(cfg.seccompProfile, { userNamespace: cfg.idmaps.length > 0, readFile: opts.readFile, hostArch: opts.hostArch });
+    if (seccomp) linux.seccomp = seccomp;
+  } catch (err) {
+    if (!(err instanceof CorralError)) throw err;
+    problems.add(undefined, 'lxc.seccomp.profile', err.message, err.hint);
+  }
   return linux;
 }
 

@@ -1,7 +1,7 @@
 // Public surface of the OCI spec layer.
 export * from './types.js';
 export { SpecError } from './errors.js';
-export { validateSpec, validateProcess, type ValidateOptions } from './validate.js';
+export { validateSpec, validateProcess, validateSeccomp, type ValidateOptions } from './validate.js';
 export { parseSpecFile, parseJson } from './json.js';
 export { defaultSpec, DEFAULT_OCI_VERSION } from './default.js';
 export { CAPABILITIES, CAPABILITY_NAMES, CAP_LAST_CAP, capabilityNumber, isCapability } from './capabilities.js';

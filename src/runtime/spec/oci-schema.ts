@@ -243,3 +243,6 @@ export const specSchema: Schema = object({
   vm: otherPlatform('vm'),
   zos: otherPlatform('zos'),
 });
+
+/** linux.seccomp alone: an OCI seccomp profile file (lxc.seccomp.profile). */
+export { seccomp as seccompSchema };

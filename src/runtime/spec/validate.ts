@@ -5,7 +5,7 @@
 // The second pass only runs on a structurally valid document, because its rules assume the
 // types are right; a user with a typo sees the structural issues first.
 import { SpecError } from './errors.js';
-import { processSchema, specSchema } from './oci-schema.js';
+import { processSchema, seccompSchema, specSchema } from './oci-schema.js';
 import type { Ctx, Schema } from './schema.js';
 import {
   checkCgroupsPath,
@@ -23,7 +23,7 @@ import {
 } from './semantic.js';
 import { checkProcess } from './semantic-process.js';
 import { checkSeccomp, checkSysctl } from './semantic-security.js';
-import type { Process, Spec, SpecIssue, ValidatedSpec } from './types.js';
+import type { Process, Seccomp, Spec, SpecIssue, ValidatedSpec } from './types.js';
 
 export { SpecError } from './errors.js';
 export { parseSpecFile } from './json.js';
@@ -86,4 +86,13 @@ export function validateProcess(input: unknown, pathPrefix = '$'): { process: Pr
   checkProcess(process, pathPrefix, ctx);
   if (ctx.issues.length > 0) throw new SpecError(ctx.issues);
   return { process, warnings: ctx.warnings };
+}
+
+/** Validates an OCI linux.seccomp object on its own (a profile file), with the same rules. */
+export function validateSeccomp(input: unknown): Seccomp {
+  const { value, ctx } = structural(seccompSchema, input, '$.linux.seccomp');
+  const seccomp = value as Seccomp;
+  checkSeccomp({ ociVersion: '', linux: { seccomp } }, ctx);
+  if (ctx.issues.length > 0) throw new SpecError(ctx.issues);
+  return seccomp;
 }
