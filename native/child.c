@@ -13,6 +13,8 @@
 #define CONTROL_FD 5
 #define CONTROL_MAX (1u << 20)
 
+static int control_fd = CONTROL_FD; /* moved by PRESERVE_FDS */
+
 /* Reads one control line byte by byte so the next SYNC's line stays unread.
  * Returns the line (without '\n') or NULL on EOF. */
 static char *read_control_line(void)
@@ -20,7 +22,7 @@ static char *read_control_line(void)
 	struct sb b = {0};
 	char ch;
 	for (;;) {
-		ssize_t r = read(CONTROL_FD, &ch, 1);
+		ssize_t r = read(control_fd, &ch, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || b.len >= CONTROL_MAX) {
@@ -91,6 +93,55 @@ static int op_rootfs(struct ctx *c, const struct op *op)
 	return c->rootfd < 0 ? fail(errno, "open rootfs %s", c->rootpath) : 0;
 }
 
+/* Moves *fd to the lowest free number >= floor if it lies in [3, floor). */
+static int move_above(int *fd, int floor)
+{
+	if (*fd < 3 || *fd >= floor)
+		return 0;
+	int n = fcntl(*fd, F_DUPFD_CLOEXEC, floor);
+	if (n < 0)
+		return -1;
+	close(*fd);
+	*fd = n;
+	return 0;
+}
+
+/* PRESERVE_FDS: the caller's fds from..from+count-1 (inherited by the helper
+ * at those numbers) become 3..3+count-1, inheritable; EXEC keeps them. The
+ * helper's own fds in the way (status, control, root, state dir, console
+ * socket) move above first, and so do the sources, so an overlap of the two
+ * ranges cannot clobber one. */
+int op_preserve_fds(struct ctx *c, const struct op *op)
+{
+	int from = (int)op->a[0].i, count = (int)op->a[1].i;
+	int floor = from + count > 3 + count ? from + count : 3 + count;
+	int status = status_fd_get();
+	int *mine[] = {&status, &control_fd, &c->rootfd, &c->statedir, &c->console_sock};
+	for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+		if (move_above(mine[i], floor) < 0)
+			return fail(errno, "move helper fd %d above %d", *mine[i], floor);
+	status_fd_set(status);
+	int *tmp = calloc(count ? count : 1, sizeof *tmp);
+	if (!tmp)
+		return fail(ENOMEM, "preserve %d fds", count);
+	int rc = 0;
+	for (int k = 0; k < count && !rc; k++)
+		if ((tmp[k] = fcntl(from + k, F_DUPFD_CLOEXEC, floor)) < 0)
+			rc = fail(errno, "preserve fd %d (passed to the helper as fd %d)", 3 + k, from + k);
+	for (int k = 0; k < count && !rc; k++)
+		if (dup2(tmp[k], 3 + k) < 0)
+			rc = fail(errno, "dup2 fd %d onto %d", from + k, 3 + k);
+	for (int k = 0; k < count; k++) {
+		if (tmp[k] > 0)
+			close(tmp[k]);
+		if (from + k >= 3 + count)
+			close(from + k);
+	}
+	free(tmp);
+	c->keep_fds = count;
+	return rc;
+}
+
 static int child_op(struct ctx *c, const struct op *op)
 {
 	switch (op->code) {
@@ -116,6 +167,7 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_EXEC: return op_exec(c, op);
 	case OP_CHECK_EXEC: return op_check_exec(c, op);
 	case OP_CGROUP_ENTER: return op_cgroup_enter(op);
+	case OP_PRESERVE_FDS: return op_preserve_fds(c, op);
 	}
 	return op_identity(c, op);
 }

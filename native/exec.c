@@ -94,23 +94,27 @@ int op_check_exec(struct ctx *c, const struct op *op)
 	char **envp = arg_strings(&op->a[2 + argc], op->a[1 + argc].i);
 	if (!envp)
 		return fail(ENOMEM, "look up %s", op->a[1].s);
+	/* Clients read these the way they read runc's: podman's exit code is 127
+	 * when the message says "not found" or "no such file", else 126. */
 	if (find_executable(op->a[1].s, envp) < 0)
-		return fail(errno, "executable %s: not found or not executable (PATH=%s)", op->a[1].s, env_path(envp));
+		return fail(errno, errno == EACCES ? "executable %s is not an executable file (PATH=%s)"
+						    : "executable %s not found (PATH=%s)",
+			    op->a[1].s, env_path(envp));
 	return 0;
 }
 
 int op_exec(struct ctx *c, const struct op *op)
 {
-	(void)c;
 	int64_t argc = op->a[0].i;
 	char **argv = arg_strings(&op->a[1], argc);
 	char **envp = arg_strings(&op->a[2 + argc], op->a[1 + argc].i);
 	if (!argv || !envp)
 		return fail(ENOMEM, "exec %s", op->a[1].s);
 	reset_signals();
-	/* Marked, not closed: fd 4 must stay usable to report a failed execve,
-	 * and goes away by itself when execve succeeds. */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+	/* Marked, not closed: the status fd must stay usable to report a failed
+	 * execve, and goes away by itself when execve succeeds. PRESERVE_FDS's
+	 * fds stay open. */
+	if (close_range(3 + c->keep_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return fail(errno, "mark fds close-on-exec");
 	exec_search(argv, envp);
 	return fail(errno, "exec %s", argv[0]);

@@ -25,6 +25,7 @@ struct ctx {
 	char *payload;       /* last "go <payload>" for HOOK stdin */
 	void *seccomp;       /* scmp_filter_ctx */
 	uint32_t seccomp_default;
+	int keep_fds;         /* PRESERVE_FDS: fds 3..3+keep_fds-1 survive EXEC */
 };
 
 /* main.c */
@@ -34,6 +35,7 @@ char **arg_strings(const struct arg *a, int64_t n);
 int spawn_main(struct plan *plan);
 void child_main(struct ctx *c, uint32_t first) __attribute__((noreturn));
 int host_open(struct ctx *c, const char *path, int flags);
+int op_preserve_fds(struct ctx *c, const struct op *op);
 
 /* mounts.c */
 int root_resolve(int rootfd, const char *path, int create);

@@ -72,6 +72,7 @@ static const struct op_info ops[] = {
 	{OP_SECCOMP_LOAD, "SECCOMP_LOAD", "i", 0},
 	{OP_CHDIR, "CHDIR", "s", 0},
 	{OP_EXEC, "EXEC", "#s#s", 0},
+	{OP_PRESERVE_FDS, "PRESERVE_FDS", "ii", 0},
 };
 
 static const struct op_info *op_lookup(uint16_t code)
@@ -210,7 +211,7 @@ static int check_sig(struct cur *c, const struct op *op, const struct op_info *i
 }
 
 struct order {
-	int cloned, rootfs, console_socket, state_dir, seccomp_open, monitor;
+	int cloned, rootfs, console_socket, state_dir, seccomp_open, monitor, preserve_fds;
 	size_t foreground_at; /* offset + 1 of a FOREGROUND op */
 };
 
@@ -281,6 +282,14 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 	case OP_BPF_DEVICES:
 		if (op->a[1].len == 0 || op->a[1].len % 8)
 			return bad(c, op->offset, "BPF_DEVICES program length %u is not a positive multiple of 8", op->a[1].len);
+		break;
+	case OP_PRESERVE_FDS:
+		if (o->preserve_fds++)
+			return bad(c, op->offset, "second PRESERVE_FDS");
+		if (op->a[0].i < 3 || op->a[0].i > INT32_MAX - PRESERVE_FDS_MAX)
+			return bad(c, op->offset, "PRESERVE_FDS first fd %lld is not >= 3", (long long)op->a[0].i);
+		if (op->a[1].i < 0 || op->a[1].i > PRESERVE_FDS_MAX)
+			return bad(c, op->offset, "PRESERVE_FDS count %lld is not within 0..%d", (long long)op->a[1].i, PRESERVE_FDS_MAX);
 		break;
 	case OP_EXEC:
 	case OP_CHECK_EXEC:

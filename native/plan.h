@@ -66,6 +66,7 @@ enum op_code {
 	OP_SECCOMP_LOAD = 139,
 	OP_CHDIR = 140,
 	OP_EXEC = 141,
+	OP_PRESERVE_FDS = 142,
 };
 
 #define OP_FIRST_CHILD 100
@@ -94,6 +95,7 @@ struct plan {
 };
 
 #define MONITOR_FOREGROUND 1 /* MONITOR flags bit 0 */
+#define PRESERVE_FDS_MAX 1024 /* PRESERVE_FDS count limit */
 
 /* Parses and fully validates buf. On failure returns -1 and fills err with
  * "byte <offset>: <reason>". The plan keeps pointers into buf. */

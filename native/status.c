@@ -140,6 +140,16 @@ void status_step(int step, uint16_t code)
 	emit(&b);
 }
 
+int status_fd_get(void)
+{
+	return status_fd;
+}
+
+void status_fd_set(int fd)
+{
+	status_fd = fd;
+}
+
 void status_close(void)
 {
 	if (status_fd >= 0)

@@ -23,6 +23,9 @@ void status_stage(const char *stage);
 /* Sets the op that later errors are charged to; emits a debug line if asked. */
 void status_step(int step, uint16_t code);
 void status_close(void);
+/* The status fd's number, and a new one for it (PRESERVE_FDS moves it). */
+int status_fd_get(void);
+void status_fd_set(int fd);
 void status_pid(pid_t pid);
 void status_monitor(pid_t pid, const char *socket);
 void status_sync(const char *name);

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 import { processStartTime } from '../util/proc.js';
 import type { CreatedCgroup } from './cgroup/index.js';
 import type { RuntimeContext } from './context.js';
-import { runHelper, type HelperSession, type StdioSlot } from './helper.js';
+import { preservedFds, runHelper, type HelperSession, type StdioSlot } from './helper.js';
 import { hookState } from './oci-state.js';
 import { buildCreatePlan, type MonitorPlan } from './plan/create-plan.js';
 import { deviceRules } from './plan/devices.js';
@@ -31,8 +31,15 @@ export interface CreateOptions {
   /** paths under a read-only parent to keep writable (LXC's mixed proc/sys) */
   writablePaths?: string[];
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** `--preserve-fds N`: our fds 3..3+N-1 reach the container process as 3.. */
+  preserveFds?: number;
   /** linux.resources.devices is the whole device policy (system containers): runc's default rules are not appended */
   exactDevices?: boolean;
+  /**
+   * Called at the createRuntime SYNC, once the init's namespaces exist and before prestart
+   * hooks (the network layer moves devices in here); its presence forces that SYNC.
+   */
+  onNamespaces?: (pid: number) => Promise<void>;
 }
 
 export interface Created {
@@ -64,6 +71,7 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
       hint: 'pass --console-socket PATH (a unix socket that receives the pty master), run it in the foreground (corral oci run without -d), or set "terminal": false in config.json',
     });
   }
+  const extraFds = preservedFds(opts.preserveFds, `create container "${id}"`);
   const stateDir = ctx.store.reserve(id);
   let cgroup: CreatedCgroup | undefined;
   let session: HelperSession | undefined;
@@ -84,7 +92,7 @@ export async function create(ctx: RuntimeContext, id: string, opts: CreateOption
       owner: process.getuid?.() === 0 ? 'root' : String(process.getuid?.() ?? ''),
       configPath,
     };
-    session = startHelper(ctx, spec, record, stateDir, opts, cgroup);
+    session = startHelper(ctx, spec, record, stateDir, opts, cgroup, extraFds);
     record.pid = await session.pid;
     t = ctx.phase('helper: clone', t);
     await session.settled;
@@ -116,9 +124,10 @@ function startHelper(
   stateDir: string,
   opts: CreateOptions,
   cgroup: CreatedCgroup,
+  extraFds: number[],
 ): HelperSession {
   const hooks = spec.hooks ?? {};
-  const syncForHooks = Boolean(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length || hooks.startContainer?.length);
+  const syncForHooks = Boolean(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length || hooks.startContainer?.length || opts.onNamespaces);
   const system = ctx.cgroups.system;
   const plan = buildCreatePlan({
     spec,
@@ -138,16 +147,19 @@ function startHelper(
     monitor: opts.monitor,
     writablePaths: opts.writablePaths,
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
+    preserveFds: extraFds.length,
   });
   return runHelper(plan, {
     context: `create container "${record.id}"`,
     stdio: opts.stdio,
+    extraFds,
     // a monitor outlives us: its own session, away from our terminal's signals
     detached: opts.monitor !== undefined && !opts.monitor.foreground,
     onDebug: (line) => ctx.log('debug', line),
     onSync: async (name, pid) => {
       if (name === 'startContainer') return JSON.stringify(hookState(record, 'created', pid));
       const state = hookState(record, 'creating', pid);
+      await opts.onNamespaces?.(pid);
       await runHooks('prestart', hooks.prestart, state);
       await runHooks('createRuntime', hooks.createRuntime, state);
       return JSON.stringify(state);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { CorralError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import type { RuntimeContext } from './context.js';
-import { runHelper, type StdioSlot } from './helper.js';
+import { preservedFds, runHelper, type StdioSlot } from './helper.js';
 import { containerStatus } from './oci-state.js';
 import { buildExecPlan } from './plan/exec-plan.js';
 import { passwdHome, readImagePasswd } from './plan/home.js';
@@ -28,6 +28,8 @@ export interface ExecOptions {
   /** the process gets exactly `env`, not the container's environment plus `env` */
   replaceEnv?: boolean;
   stdio?: [StdioSlot, StdioSlot, StdioSlot];
+  /** `--preserve-fds N`: our fds 3..3+N-1 reach the process as 3.. */
+  preserveFds?: number;
   /** called with the helper's pid so that the caller can forward signals to it */
   onForeground?: (helperPid: number) => void;
 }
@@ -85,6 +87,7 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
   }
   const spec = JSON.parse(readFileSync(record.configPath, 'utf8')) as Spec;
   const proc = execProcess(spec, opts);
+  const extraFds = preservedFds(opts.preserveFds, `exec in container "${id}"`);
   if (proc.terminal && !opts.consoleSocket && opts.detach) {
     throw new CorralError('INVALID_ARGUMENT', `exec in "${id}": a detached process with a terminal needs --console-socket`, {
       hint: 'pass --console-socket PATH, drop -d, or drop -t/--tty',
@@ -104,8 +107,9 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
     debug: ctx.debug,
     // an environment given whole (lxc-attach --clear-env) is left exactly as given
     home: opts.replaceEnv ? undefined : passwdHome(readImagePasswd(record.rootfs), proc.user.uid),
+    preserveFds: extraFds.length,
   });
-  const session = runHelper(plan, { context: `exec in container "${id}"`, stdio: opts.stdio, onDebug: (l) => ctx.log('debug', l) });
+  const session = runHelper(plan, { context: `exec in container "${id}"`, stdio: opts.stdio, extraFds, onDebug: (l) => ctx.log('debug', l) });
   const pid = await session.pid;
   await session.settled;
   if (opts.pidFile) writeFileAtomic(resolve(opts.pidFile), String(pid), 0o644);

@@ -1,11 +1,13 @@
 // Runs a plan through the native helper and turns its status lines into events and typed
 // errors. Protocol: docs/plan-format.md (fd 3 plan, fd 4 status, fd 5 control).
 import { spawn, type ChildProcess, type IOType } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { CorralError } from '../util/errors.js';
 import { helperPath } from './helper-path.js';
 import { encodePlan } from './plan/encode.js';
+import { CLONE } from './plan/linux-constants.js';
 import type { Plan } from './plan/ops.js';
 
 export interface HelperFailure {
@@ -52,6 +54,8 @@ export interface HelperOptions {
   context: string;
   /** start the helper in a session of its own (setsid), for a daemonised monitor */
   detached?: boolean;
+  /** our fds handed to the helper from PRESERVED_FDS_BASE on (for the plan's PRESERVE_FDS) */
+  extraFds?: number[];
 }
 
 export interface HelperSession {
@@ -71,9 +75,52 @@ export interface HelperSession {
   detach(): void;
 }
 
+/**
+ * `--preserve-fds N` (runc's flag): our fds 3..3+N-1, as the caller (conmon, a shim, systemd
+ * socket activation) passed them to us, checked to be open before anything is changed.
+ */
+export function preservedFds(count: number | undefined, context: string): number[] {
+  if (count === undefined || count === 0) return [];
+  if (!Number.isInteger(count) || count < 0 || count > 1024) {
+    throw new CorralError('INVALID_ARGUMENT', `${context}: --preserve-fds ${count} is not a number of fds (0-1024)`);
+  }
+  const fds = Array.from({ length: count }, (_, i) => 3 + i);
+  for (const fd of fds) {
+    if (!inherited(fd)) {
+      throw new CorralError('INVALID_ARGUMENT', `${context}: --preserve-fds ${count}: fd ${fd} was not passed to the runtime`, {
+        hint: `pass fds 3..${2 + count} to the runtime, or a smaller --preserve-fds`,
+      });
+    }
+  }
+  return fds;
+}
+
+/**
+ * An fd our caller passed us. Node marks every fd close-on-exec at start and opens its own
+ * (event loop, wake-up fds) in the numbers the caller left free, so "open" is all that can be
+ * checked (as runc does), plus that it is not one of Node's event-loop fds.
+ */
+function inherited(fd: number): boolean {
+  try {
+    return !/^anon_inode:\[(eventpoll|eventfd)\]$/.test(readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A plan that joins a running pid namespace (exec, or a container sharing a pod's) makes the
+ * helper visible to that container before it execs: run it from a sealed copy of itself
+ * (docs/security.md, CVE-2019-5736). A new pid namespace has no one in it to look.
+ */
+export function needsSealedHelper(plan: Plan): boolean {
+  return plan.ops.some((o) => o.op === 'NS_JOIN' && o.args[0] === CLONE.NEWPID);
+}
+
 export function runHelper(plan: Plan, opts: HelperOptions): HelperSession {
-  const stdio: (StdioSlot | 'pipe')[] = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe', 'pipe', 'pipe'];
-  const child = spawn(helperPath(), ['spawn'], { stdio, detached: opts.detached === true });
+  const stdio: (StdioSlot | 'pipe')[] = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit']), 'pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])];
+  const args = needsSealedHelper(plan) ? ['spawn', '--sealed'] : ['spawn'];
+  const child = spawn(helperPath(), args, { stdio, detached: opts.detached === true });
   const pipes = child.stdio as unknown as (Readable | Writable)[];
   const planOut = pipes[3] as Writable;
   const status = pipes[4] as Readable;

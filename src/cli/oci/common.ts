@@ -31,6 +31,21 @@ export async function contextFor(opts: Values): Promise<RuntimeContext> {
 }
 
 export const str = (v: Values[string]): string | undefined => (typeof v === 'string' ? v : undefined);
+/** `--preserve-fds N`: a non-negative integer (runc's flag on create, run and exec). */
+export function fdCount(v: Values[string]): number {
+  const text = typeof v === 'string' ? v : '0';
+  if (!/^\d+$/.test(text) || Number(text) > 1024) {
+    throw new CorralError('INVALID_ARGUMENT', `--preserve-fds "${text}" is not a number of fds (0-1024)`);
+  }
+  return Number(text);
+}
+
+export const PRESERVE_FDS_OPTION = {
+  flags: '--preserve-fds <n>',
+  description: 'pass N more fds (3..3+N-1) to the container process, after stdio',
+  default: '0',
+};
+
 export const list = (v: Values[string]): string[] | undefined => (Array.isArray(v) ? v : undefined);
 
 /** Forward terminal signals to the helper so that they reach the container, not just us. */

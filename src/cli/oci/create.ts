@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../args.js';
-import { contextFor, str } from './common.js';
+import { contextFor, fdCount, PRESERVE_FDS_OPTION, str } from './common.js';
 
 export const command: CommandSpec = {
   name: 'create',
@@ -11,20 +11,18 @@ export const command: CommandSpec = {
     { flags: '--console-socket <path>', description: 'unix socket that receives the pty master when process.terminal is true' },
     { flags: '--no-pivot', description: 'switch root with MS_MOVE + chroot instead of pivot_root (for ramdisk roots)' },
     { flags: '--no-new-keyring', description: 'accepted for runc compatibility (Corral never creates a session keyring)' },
-    { flags: '--preserve-fds <n>', description: 'accepted for runc compatibility; only 0 is supported', default: '0' },
+    PRESERVE_FDS_OPTION,
   ],
   async run(args, o) {
     const ctx = await contextFor(o);
-    if (o.preserveFds !== '0') {
-      const { CorralError } = await import('../../util/errors.js');
-      throw new CorralError('NOT_SUPPORTED', '--preserve-fds is not supported yet');
-    }
+    const preserveFds = fdCount(o.preserveFds);
     const { create } = await import('../../runtime/create.js');
     const created = await create(ctx, String(args.id), {
       bundle: str(o.bundle),
       pidFile: str(o.pidFile),
       consoleSocket: str(o.consoleSocket),
       noPivot: o.noPivot === true,
+      preserveFds,
     });
     created.session.detach();
     await created.session.exit;

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../args.js';
-import { contextFor, forwardSignals, list, str } from './common.js';
+import { contextFor, fdCount, forwardSignals, list, PRESERVE_FDS_OPTION, str } from './common.js';
 
 export const command: CommandSpec = {
   name: 'exec',
@@ -21,9 +21,20 @@ export const command: CommandSpec = {
     { flags: '--console-socket <path>', description: 'unix socket that receives the pty master' },
     { flags: '-c, --cap <CAP_NAME>', description: 'add a capability (repeatable)', repeatable: true },
     { flags: '--no-new-privs', description: 'set no_new_privs for the process' },
+    PRESERVE_FDS_OPTION,
+    { flags: '--process-label <label>', description: 'accepted for runc compatibility; SELinux labels are not supported' },
+    { flags: '--apparmor <profile>', description: 'accepted for runc compatibility; AppArmor profiles are not supported' },
+    { flags: '--ignore-paused', description: 'accepted for runc compatibility (exec into a paused container is refused)' },
   ],
   async run(args, o) {
     const ctx = await contextFor(o);
+    const preserveFds = fdCount(o.preserveFds);
+    for (const flag of ['processLabel', 'apparmor'] as const) {
+      if (str(o[flag])) {
+        const { CorralError } = await import('../../util/errors.js');
+        throw new CorralError('NOT_SUPPORTED', `--${flag === 'apparmor' ? 'apparmor' : 'process-label'} is not supported: Corral applies no LSM profile or label`);
+      }
+    }
     const { exec } = await import('../../runtime/exec.js');
     const result = await exec(ctx, String(args.id), {
       args: args.command as string[],
@@ -38,6 +49,7 @@ export const command: CommandSpec = {
       consoleSocket: str(o.consoleSocket),
       capabilities: list(o.cap),
       noNewPrivs: o.noNewPrivs === true,
+      preserveFds,
       onForeground: forwardSignals,
     });
     return result.exitCode;

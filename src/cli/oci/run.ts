@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../args.js';
-import { contextFor, forwardSignals, str } from './common.js';
+import { contextFor, fdCount, forwardSignals, PRESERVE_FDS_OPTION, str } from './common.js';
 
 export const command: CommandSpec = {
   name: 'run',
@@ -13,9 +13,11 @@ export const command: CommandSpec = {
     { flags: '--no-pivot', description: 'switch root with MS_MOVE + chroot instead of pivot_root' },
     { flags: '--keep', description: 'do not delete the container after it exits' },
     { flags: '--no-new-keyring', description: 'accepted for runc compatibility' },
+    PRESERVE_FDS_OPTION,
   ],
   async run(args, o) {
     const ctx = await contextFor(o);
+    const preserveFds = fdCount(o.preserveFds);
     const { run } = await import('../../runtime/run.js');
     return run(ctx, String(args.id), {
       bundle: str(o.bundle),
@@ -24,6 +26,7 @@ export const command: CommandSpec = {
       consoleSocket: str(o.consoleSocket),
       noPivot: o.noPivot === true,
       keep: o.keep === true,
+      preserveFds,
       onForeground: forwardSignals,
     });
   },

@@ -29,6 +29,8 @@ export interface CreatePlanInput {
   monitor?: MonitorPlan;
   /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
   syncForHooks: boolean;
+  /** `--preserve-fds N`: the caller's fds 3..3+N-1 reach the process as 3.. */
+  preserveFds?: number;
 }
 
 export interface MonitorPlan {
@@ -127,7 +129,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (input.syncForHooks && spec.hooks?.startContainer?.length) child.push({ op: 'SYNC', args: ['startContainer'] });
   child.push({ op: 'WAIT_START', args: [] });
   child.push(...hookOps(spec.hooks?.startContainer));
-  child.push(...processOps(proc, linux.seccomp, input.home));
+  child.push(...processOps(proc, linux.seccomp, input.home, input.preserveFds));
   return { debug: input.debug, ops: [...parent, ...child] };
 }
 

@@ -19,6 +19,8 @@ export interface ExecPlanInput {
   debug?: boolean;
   /** HOME for the process when its env has none (the user's home in the image's /etc/passwd) */
   home?: string;
+  /** `--preserve-fds N`: the caller's fds 3..3+N-1 reach the process as 3.. */
+  preserveFds?: number;
 }
 
 const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
@@ -38,6 +40,6 @@ export function buildExecPlan(input: ExecPlanInput): Plan {
     if (input.consoleSocket || input.foreground) ops.push({ op: 'CONSOLE', args: [''] });
   }
   ops.push(...rlimitOps(proc.rlimits));
-  ops.push(...processOps(proc, input.spec.linux?.seccomp, input.home));
+  ops.push(...processOps(proc, input.spec.linux?.seccomp, input.home, input.preserveFds));
   return { debug: input.debug, ops };
 }

@@ -60,9 +60,17 @@ export const Op = {
   SECCOMP_LOAD: 139,
   CHDIR: 140,
   EXEC: 141,
+  PRESERVE_FDS: 142,
 } as const;
 
 export type OpName = keyof typeof Op;
+
+/**
+ * The helper is spawned with its own fds 3-5 (plan, status, control); the caller's fds that
+ * `--preserve-fds` hands to the container follow them, from this number on, and the child's
+ * `PRESERVE_FDS` op moves them to 3, 4, ... before exec.
+ */
+export const PRESERVED_FDS_BASE = 6;
 
 export const OP_NAMES: ReadonlyMap<number, OpName> = new Map(
   (Object.entries(Op) as [OpName, number][]).map(([name, code]) => [code, name]),
