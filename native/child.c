@@ -186,15 +186,36 @@ static int wait_release(struct ctx *c)
 	return 0;
 }
 
+static int stdio_to_null(struct ctx *c)
+{
+	int fd = openat(c->hostroot, "dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, "open the host's /dev/null");
+	for (int i = 0; i < 3; i++)
+		if (dup2(fd, i) < 0)
+			return fail(errno, "dup2 /dev/null onto fd %d", i);
+	close(fd);
+	return 0;
+}
+
 void child_main(struct ctx *c, uint32_t first)
 {
 	status_stage("child");
 	status_step(-1, 0);
 	if (c->foreground || c->mon)
 		sigprocmask(SIG_SETMASK, &c->oldmask, NULL);
-	/* The host root must not leak into the container, nor stage 0's ends. */
+	/* With TTY_PROXY our stdio is the host's terminal, kept by stage 0 for the
+	 * proxy: it must not stay open here while we are visible in a joined pid
+	 * namespace (a ptracer there could TIOCSTI into it). CONSOLE gives us the
+	 * container's pty instead. */
+	if (c->proxy_sock >= 0 && stdio_to_null(c) < 0)
+		_exit(1);
+	/* The host root must not leak into the container, nor stage 0's ends,
+	 * nor the host cgroup directory we were cloned into. */
 	close(c->hostroot);
 	close(c->sync[0]);
+	if (c->clone_cgroup >= 0)
+		close(c->clone_cgroup);
 	if (c->proxy_sock >= 0)
 		close(c->proxy_sock);
 	if (c->mon)

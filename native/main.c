@@ -6,11 +6,18 @@
 #include "status.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
 
 /* Reads fd to EOF, refusing more than PLAN_MAX_BYTES + 1 (enough to report
  * "too large" with the parser's own message). */
@@ -95,14 +102,55 @@ static int role_decode(void)
 	return rc;
 }
 
+/* spawn --sealed: run from a sealed anonymous copy of ourselves. A process
+ * that joins a running container's pid namespace is visible to it until it
+ * execs; even non-dumpable, a container root holding CAP_SYS_PTRACE over us
+ * could open /proc/<pid>/exe and, once we exit, write the host's binary
+ * through that fd (CVE-2019-5736). A sealed memfd cannot be written. */
+static int sealed_self(char **argv)
+{
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return fail(errno, "open /proc/self/exe");
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+		close(self);
+		return 0; /* this is the copy */
+	}
+	int mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (mfd < 0 && errno == EINVAL) /* kernels before 6.3 know no MFD_EXEC */
+		mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0) {
+		int e = errno;
+		close(self);
+		return fail(e, "memfd_create for a sealed copy of the helper");
+	}
+	ssize_t n;
+	while ((n = sendfile(mfd, self, NULL, 1 << 20)) > 0)
+		;
+	int err = n < 0 ? errno : 0;
+	close(self);
+	if (err)
+		return close(mfd), fail(err, "copy the helper into its memfd");
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		return err = errno, close(mfd), fail(err, "seal the helper's memfd");
+	extern char **environ;
+	fexecve(mfd, argv, environ);
+	err = errno;
+	close(mfd);
+	return fail(err, "re-execute the helper from its sealed memfd");
+}
+
 /* Stage 0 entry: fds 3 (plan), 4 (status), 5 (control). */
-static int role_spawn(void)
+static int role_spawn(int argc, char **argv)
 {
 	uint8_t *buf;
 	size_t len;
 	static struct plan p;
 	char err[512];
 	status_init(4, 0);
+	if (argc > 2 && !strcmp(argv[2], "--sealed") && sealed_self(argv) < 0)
+		return 1;
 	if (read_all(3, &buf, &len) < 0)
 		return fail(errno, "read the plan from fd 3"), 1;
 	close(3);
@@ -117,7 +165,7 @@ int main(int argc, char **argv)
 {
 	const char *role = argc > 1 ? argv[1] : "";
 	if (!strcmp(role, "spawn"))
-		return role_spawn();
+		return role_spawn(argc, argv);
 	if (!strcmp(role, "decode"))
 		return role_decode();
 	if (!strcmp(role, "console"))
@@ -127,7 +175,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: corral-helper spawn|console|decode|version\n"
-			"  spawn   run the plan on fd 3 (status on fd 4, control on fd 5)\n"
+			"  spawn [--sealed]  run the plan on fd 3 (status on fd 4, control on fd 5);\n"
+			"          --sealed: from a sealed memfd copy of this binary\n"
 			"  console [-e X] <socket> <n>  attach to tty n (0 = console) of a monitor\n"
 			"  decode  validate the plan on stdin and print it\n");
 	return 2;

@@ -34,13 +34,16 @@ export async function executeContainer(store: ContainerStore, ctx: RuntimeContex
     if (view.stale) throw new CorralError('BAD_STATE', `container "${name}" has leftovers of an earlier run`, { hint: `clean them up: corral stop -n ${name}` });
     throw new CorralError('BAD_STATE', `container "${name}" is already ${view.state.toLowerCase()}`);
   }
-  const { oci } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
+  const { oci, config } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   const command = opts.command.length > 0 ? opts.command : (oci.launch.executeCmd ?? []);
   if (command.length === 0) {
     throw new CorralError('INVALID_ARGUMENT', 'what should run? give the command after --', { hint: `corral execute -n ${name} -- /bin/sh -c 'echo hi' (or set lxc.execute.cmd)` });
   }
   const spec = oci.spec;
   spec.process!.args = [INIT_IN_CONTAINER, '--', ...command];
+  // An application container runs one command, not a system with setuid tools: no_new_privs
+  // is on unless the config says lxc.no_new_privs = 0.
+  if (!config.touched.has('lxc.no_new_privs')) spec.process!.noNewPrivileges = true;
   // with a terminal here the container gets a pty of its own, proxied: never ours (TIOCSTI)
   spec.process!.terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
   spec.mounts = [...(spec.mounts ?? []), { destination: INIT_IN_CONTAINER, type: 'bind', source: initBinary(), options: ['bind', 'ro', 'nosuid', 'nodev'] }];

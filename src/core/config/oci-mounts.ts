@@ -27,9 +27,14 @@ export interface MountOptions {
 // LXC mounts a 500 kB tmpfs on /dev: device nodes take no space.
 const AUTODEV_SIZE = 500000;
 
-// What LXC's AppArmor profile (lxc-container-default) denies outright. Without an LSM here,
-// masking them is the nearest equivalent; "unconfined" asks for no such protection.
-const LSM_MASKED = ['/proc/kcore', '/sys/firmware/efi/efivars'];
+// What LXC's AppArmor profile (lxc-container-default) denies outright, plus the host-wide
+// information OCI runtimes mask (the keyring, timers, the scheduler's debug view, the
+// firmware). Without an LSM here, masking them is the nearest equivalent; "unconfined" asks
+// for no such protection. /proc/sysrq-trigger and /proc/sys are read-only by proc:mixed.
+export const LSM_MASKED = [
+  '/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/proc/latency_stats', '/proc/timer_stats',
+  '/proc/acpi', '/proc/scsi', '/sys/firmware',
+];
 
 function devMounts(cfg: LxcConfig, opts: MountOptions, taken: Set<string>): Mount[] {
   const out: Mount[] = [];
