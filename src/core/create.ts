@@ -6,6 +6,7 @@ import { CleanupError } from '../util/errors.js';
 import { DEFAULT_CONF } from './lxcpath.js';
 import { validateName } from './names.js';
 import type { ContainerStore } from './store.js';
+import { withDefaultNetwork } from './net/defaults.js';
 import { findTemplate } from './templates/index.js';
 
 export interface CreateOptions {
@@ -13,14 +14,14 @@ export interface CreateOptions {
   templateArgs?: string[];
   /** -f: a config file whose lines go into the new config */
   configFile?: string;
-  /** the global defaults (LXC's default.conf); default /etc/corral/default.conf */
+  /** the global defaults (LXC's default.conf); default $CORRAL_DEFAULT_CONF or /etc/corral/default.conf */
   defaultsFile?: string;
   progress?: (message: string) => void;
 }
 
 function initialConfig(store: ContainerStore, name: string, opts: CreateOptions): string {
   const parts = [`# Corral container ${name}, created ${new Date().toISOString()}`];
-  const defaults = opts.defaultsFile ?? DEFAULT_CONF;
+  const defaults = opts.defaultsFile ?? (process.env.CORRAL_DEFAULT_CONF || DEFAULT_CONF);
   if (existsSync(defaults)) parts.push(`# from ${defaults}`, readFileSync(defaults, 'utf8').trimEnd());
   if (opts.configFile) parts.push(`# from ${opts.configFile}`, readFileSync(opts.configFile, 'utf8').trimEnd());
   parts.push(`lxc.rootfs.path = dir:${store.defaultRootfs(name)}`);
@@ -37,6 +38,7 @@ export async function createContainer(store: ContainerStore, name: string, opts:
     writeFileSync(store.configPath(name), initialConfig(store, name, opts), { mode: 0o640 });
     const result = await template.run({ name, path, rootfs: store.defaultRootfs(name), args: opts.templateArgs ?? [], progress });
     if (result.config.length > 0) appendFileSync(store.configPath(name), `# from the ${template.name} template\n${result.config.join('\n')}\n`);
+    writeFileSync(store.configPath(name), withDefaultNetwork(readFileSync(store.configPath(name), 'utf8')), { mode: 0o640 });
   } catch (err) {
     try {
       progress(`removing the half-made container ${name}`);

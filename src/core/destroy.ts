@@ -6,6 +6,7 @@ import { destroy as destroyRuntime } from '../runtime/delete.js';
 import { CorralError } from '../util/errors.js';
 import { rootfsOf, loadStored } from './launch.js';
 import { withLock } from './lock.js';
+import { forgetContainerNetwork, releaseContainerNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -20,6 +21,7 @@ async function destroyLocked(store: ContainerStore, ctx: RuntimeContext, name: s
     throw new CorralError('BAD_STATE', `container "${name}" is ${view.state.toLowerCase()}`, { hint: `stop it first (corral stop -n ${name}) or use -f` });
   }
   if (view.record) await destroyRuntime(ctx, name, true);
+  releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
   let rootfs: string | undefined;
   try {
     rootfs = rootfsOf(store, name, loadStored(store, name));
@@ -27,6 +29,7 @@ async function destroyLocked(store: ContainerStore, ctx: RuntimeContext, name: s
     rootfs = undefined; // a broken config must not make a container undeletable
   }
   store.removeDir(name);
+  forgetContainerNetwork(store.lxcpath, name, (m) => ctx.log('warning', m));
   const inside = rootfs === undefined || rootfs.startsWith(`${store.dir(name)}/`);
   return inside ? undefined : rootfs;
 }

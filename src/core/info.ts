@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupPaths } from '../runtime/cgroup/index.js';
 import type { RuntimeContext } from '../runtime/context.js';
+import { networkInfo, type NetworkInfo } from './net/index.js';
 import { stateOf, type LxcState } from './state.js';
 
 export interface ContainerInfo {
@@ -15,9 +16,11 @@ export interface ContainerInfo {
   blkioBytes?: number;
   memoryBytes?: number;
   kmemBytes?: number;
+  /** the host end of the first veth; tx/rx: every interface but lo, as the container counts */
   link?: string;
   txBytes?: number;
   rxBytes?: number;
+  interfaces?: { name: string; link?: string; txBytes: number; rxBytes: number }[];
 }
 
 function readNumber(path: string): number | undefined {
@@ -55,7 +58,18 @@ export async function containerInfo(ctx: RuntimeContext, name: string): Promise<
     info.blkioBytes = stats?.blkio ? stats.blkio.readBytes + stats.blkio.writeBytes : undefined;
     info.kmemBytes = kmem(paths);
   }
+  if (info.pid) addNetwork(info, networkInfo(ctx.store.root, name, info.pid));
   return info;
+}
+
+function addNetwork(info: ContainerInfo, net: NetworkInfo): void {
+  info.ips = [...net.ipv4, ...net.ipv6];
+  if (net.interfaces.length === 0) return;
+  info.interfaces = net.interfaces;
+  const link = net.interfaces.find((i) => i.link)?.link;
+  if (link) info.link = link;
+  info.txBytes = net.interfaces.reduce((n, i) => n + i.txBytes, 0);
+  info.rxBytes = net.interfaces.reduce((n, i) => n + i.rxBytes, 0);
 }
 
 /** LXC's human units: "896.00 KiB", "1.50 MiB". */
@@ -96,12 +110,13 @@ export function formatInfo(info: ContainerInfo, only: InfoFields): string {
     put('BlkIO use', info.blkioBytes === undefined ? undefined : raw ? info.blkioBytes : humanBytes(info.blkioBytes));
     put('Memory use', info.memoryBytes === undefined ? undefined : raw ? info.memoryBytes : humanBytes(info.memoryBytes));
     put('KMem use', info.kmemBytes === undefined ? undefined : raw ? info.kmemBytes : humanBytes(info.kmemBytes));
-    put('Link', info.link);
-    put('TX bytes', info.txBytes === undefined ? undefined : raw ? info.txBytes : humanBytes(info.txBytes));
-    put('RX bytes', info.rxBytes === undefined ? undefined : raw ? info.rxBytes : humanBytes(info.rxBytes));
-    if (info.txBytes !== undefined && info.rxBytes !== undefined) {
-      const total = info.txBytes + info.rxBytes;
-      put('Total bytes', raw ? total : humanBytes(total));
+    // as LXC: a Link block per interface, its counters indented under it
+    const bytes = (n: number) => (raw ? n : humanBytes(n));
+    for (const i of info.interfaces ?? []) {
+      put('Link', i.link ?? i.name);
+      put(' TX bytes', bytes(i.txBytes));
+      put(' RX bytes', bytes(i.rxBytes));
+      put(' Total bytes', bytes(i.txBytes + i.rxBytes));
     }
   }
   return lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}\n`).join('');

@@ -1,6 +1,7 @@
 // lxc-ls: every container of a store with what --fancy shows. Read-only: no locks.
 import type { RuntimeContext } from '../runtime/context.js';
 import { loadStored } from './launch.js';
+import { containerNet } from './net/stats.js';
 import { stateOf, type LxcState } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -22,6 +23,7 @@ export async function listContainers(store: ContainerStore, ctx: RuntimeContext)
   for (const name of store.names()) {
     const view = await stateOf(ctx, name).catch(() => ({ state: 'STOPPED' as const, pid: undefined }));
     const entry: ListEntry = { name, state: view.state, pid: view.pid, autostart: false, groups: [], ipv4: [], ipv6: [], unprivileged: false };
+    if (view.pid && view.state !== 'STOPPED') ({ ipv4: entry.ipv4, ipv6: entry.ipv6 } = containerNet(view.pid));
     try {
       const cfg = loadStored(store, name);
       entry.autostart = cfg.start.auto;

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { RuntimeContext } from '../runtime/context.js';
 import { destroy } from '../runtime/delete.js';
 import { lockContainerWait, removeIfEmpty } from './lock.js';
+import { releaseContainerNetwork } from './net/index.js';
 import { startContainer } from './start.js';
 import type { ContainerStore } from './store.js';
 
@@ -32,6 +33,7 @@ export async function postStop(store: ContainerStore, ctx: RuntimeContext, name:
   const current = currentRecord(ctx, name);
   if (current && exit && current.pid !== exit.pid) return;
   await destroy(ctx, name, true);
+  releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
   removeIfEmpty(ctx.store.root);
   if (exit?.reboot && store.exists(name)) {
     ctx.log('info', `container "${name}" asked for a reboot: starting it again`);

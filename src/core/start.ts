@@ -4,14 +4,15 @@
 // a reboot, starts the container again.
 import { join } from 'node:path';
 import type { RuntimeContext } from '../runtime/context.js';
-import { create } from '../runtime/create.js';
+import { create, type CreateOptions } from '../runtime/create.js';
 import { destroy } from '../runtime/delete.js';
 import type { HelperSession, StdioSlot } from '../runtime/helper.js';
 import { start } from '../runtime/start.js';
-import { CorralError } from '../util/errors.js';
+import { CleanupError, CorralError } from '../util/errors.js';
 import { corralCommand } from '../util/self.js';
 import { loadForStart } from './launch.js';
 import { lockContainer } from './lock.js';
+import { setupNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -54,7 +55,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
   }
   // a monitor that was killed leaves a record behind: clean it before starting again
   if (view.stale) await destroy(ctx, name, true);
-  const { oci } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
+  const { oci, rootfs } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   for (const w of oci.warnings) ctx.log('warning', w);
   const runDir = ctx.store.dir(name);
   const consoleEnabled = oci.launch.consolePath !== 'none';
@@ -64,22 +65,38 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
     const ttys = oci.launch.ttyPaths.map((p) => p.replace(/^\/dev\//, '')).join(' ');
     oci.spec.process.env = [...(oci.spec.process.env ?? []).filter((e) => !e.startsWith('container_ttys=')), `container_ttys=${ttys}`];
   }
-  const created = await create(ctx, name, {
-    bundle: store.dir(name),
-    spec: oci.spec,
-    stdio,
-    writablePaths: oci.launch.writablePaths,
-    exactDevices: true,
-    monitor: {
-      socket: join(runDir, MONITOR_SOCKET),
-      exitFile: join(runDir, EXIT_FILE),
-      consoleLog: opts.consoleLog ?? oci.launch.consoleLogfile,
-      foreground,
-      postExit: [...corralCommand(), 'internal', 'post-stop', '-P', store.lxcpath, name],
-      console: consoleEnabled,
-      ttys: oci.launch.ttys,
-    },
-  });
+  // the host side of the network before init exists; devices move in at the createRuntime SYNC
+  const net = setupNetwork({ lxcpath: store.lxcpath, name, root: ctx.store.root, rootfs, devices: oci.launch.network }, { log: (m) => ctx.log('debug', m) });
+  try {
+    return await createAndStart(ctx, name, {
+      bundle: store.dir(name),
+      onNamespaces: net && (async (pid: number) => net.configure(pid)),
+      spec: oci.spec,
+      stdio,
+      writablePaths: oci.launch.writablePaths,
+      exactDevices: true,
+      monitor: {
+        socket: join(runDir, MONITOR_SOCKET),
+        exitFile: join(runDir, EXIT_FILE),
+        consoleLog: opts.consoleLog ?? oci.launch.consoleLogfile,
+        foreground,
+        postExit: [...corralCommand(), 'internal', 'post-stop', '-P', store.lxcpath, name],
+        console: consoleEnabled,
+        ttys: oci.launch.ttys,
+      },
+    });
+  } catch (err) {
+    try {
+      net?.abort();
+    } catch (cleanup) {
+      throw new CleanupError(err, cleanup);
+    }
+    throw err;
+  }
+}
+
+async function createAndStart(ctx: RuntimeContext, name: string, opts: CreateOptions): Promise<HelperSession> {
+  const created = await create(ctx, name, opts);
   await start(ctx, name);
   return created.session;
 }

@@ -4,6 +4,7 @@ import type { RuntimeContext } from '../runtime/context.js';
 import { destroy } from '../runtime/delete.js';
 import { parseSignal } from '../runtime/signals.js';
 import { CorralError } from '../util/errors.js';
+import { releaseContainerNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 
 export interface StopOptions {
@@ -29,6 +30,7 @@ async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Pr
     const view = await stateOf(ctx, name);
     if (view.state === 'STOPPED') {
       if (view.stale) await destroy(ctx, name, true);
+      releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
       return true;
     }
     if (Date.now() > deadline) return false;
@@ -49,6 +51,7 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
   if (view.state === 'STOPPED') {
     if (view.stale) await destroy(ctx, name, true);
     else throw new CorralError('BAD_STATE', `container "${name}" is not running`);
+    releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
     return;
   }
   const pid = view.pid!;
@@ -67,4 +70,5 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
   if (view.record?.cgroup) await ctx.cgroups.killAll(view.record.cgroup, 'SIGKILL').catch(() => {});
   signal(pid, 'SIGKILL');
   if (!(await waitGone(ctx, name, Date.now() + 5000))) await destroy(ctx, name, true);
+  releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
 }

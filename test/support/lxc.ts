@@ -1,7 +1,7 @@
 // Running the LXC-style commands as a user would: through lxc-* symlinks to bin/corral,
 // against a store of the test's own.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORRAL, type Result } from './cli.js';
@@ -21,7 +21,10 @@ export function lxcEnv(prefix: string): LxcEnv {
   const bin = join(base, 'bin');
   mkdirSync(bin);
   for (const t of TOOLS) symlinkSync(CORRAL, join(bin, `lxc-${t}`));
-  const env: NodeJS.ProcessEnv = { ...process.env, CORRAL_LXCPATH: lxcpath, PATH: `${bin}:${process.env.PATH ?? ''}` };
+  // containers without a network unless a test gives one: Corral's default (a veth on its
+  // host bridge, with NAT) is not for tests
+  writeFileSync(join(base, 'default.conf'), 'lxc.net.0.type = empty\n');
+  const env: NodeJS.ProcessEnv = { ...process.env, CORRAL_LXCPATH: lxcpath, CORRAL_DEFAULT_CONF: join(base, 'default.conf'), PATH: `${bin}:${process.env.PATH ?? ''}` };
   delete env.NODE_EXTRA_CA_CERTS;
   return {
     lxcpath,

@@ -16,6 +16,7 @@ import { command as start } from './start.js';
 import { command as stop } from './stop.js';
 import { command as unshare } from './unshare.js';
 import { command as links } from './links.js';
+import { command as net } from './net.js';
 import { command as wait } from './wait.js';
 
-export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, unshare, links, internal];
+export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, unshare, links, net, internal];

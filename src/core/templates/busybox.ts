@@ -44,10 +44,10 @@ const DHCP_SCRIPT = `#!/bin/sh
 # udhcpc event handler: apply the lease to the interface, the default route and DNS.
 case "$1" in
 deconfig)
-  ip addr flush dev "$interface"
+  ip -4 addr flush dev "$interface"
   ;;
 bound|renew)
-  ip addr flush dev "$interface"
+  ip -4 addr flush dev "$interface"
   ip addr add "$ip/$mask" \${broadcast:+broadcast $broadcast} dev "$interface"
   if [ -n "$router" ]; then
     ip route del default 2>/dev/null

@@ -1,0 +1,73 @@
+// The network layer as the container lifecycle calls it (start, stop, post-stop, destroy,
+// info, ls). Each entry point is small so the lifecycle code needs one line per hook.
+import type { NetDevice } from '../config/net.js';
+import { prepareNetwork, releaseNetwork, sweepStale, type NetworkSetup } from './attach.js';
+import { realHost, type NetHost } from './host.js';
+import { forgetContainer, leasesOf } from './leases.js';
+import { netPaths, type NetPaths } from './paths.js';
+import { loadRecord } from './records.js';
+import { containerNet, type InterfaceStats } from './stats.js';
+
+export type { NetworkSetup } from './attach.js';
+
+export interface NetEnv {
+  host?: NetHost;
+  paths?: NetPaths;
+  log?: (msg: string) => void;
+}
+
+/** Before init starts; undefined when the container shares the host's network (type none). */
+export function setupNetwork(
+  c: { lxcpath: string; name: string; root: string; rootfs: string; devices: NetDevice[] },
+  env: NetEnv = {},
+): NetworkSetup | undefined {
+  if (c.devices.some((d) => d.type === 'none')) return undefined;
+  return prepareNetwork({ ...c, host: env.host ?? realHost, paths: env.paths ?? netPaths(), log: env.log ?? (() => {}) });
+}
+
+/**
+ * After the container stopped (or was found dead): its host devices go, and those of any other
+ * dead container; safe to call twice. Never throws: a failure is a warning.
+ */
+export function releaseContainerNetwork(root: string, name: string, warn: (msg: string) => void = () => {}, env: NetEnv = {}): void {
+  const host = env.host ?? realHost;
+  const paths = env.paths ?? netPaths();
+  try {
+    releaseNetwork(host, paths, root, name);
+    sweepStale(host, paths, env.log ?? (() => {}));
+  } catch (err) {
+    warn(`container "${name}": cleaning up its network: ${(err as Error).message}`);
+  }
+}
+
+/** destroy: the container's leases on every bridge. Never throws: a failure is a warning. */
+export function forgetContainerNetwork(lxcpath: string, name: string, warn: (msg: string) => void = () => {}, env: NetEnv = {}): void {
+  try {
+    forgetContainer(env.paths ?? netPaths(), lxcpath, name);
+  } catch (err) {
+    warn(`container "${name}": releasing its addresses: ${(err as Error).message}`);
+  }
+}
+
+export interface NetworkInfo {
+  ipv4: string[];
+  ipv6: string[];
+  interfaces: (InterfaceStats & { link?: string })[];
+}
+
+/** A running container's addresses and counters as it sees them, with the host end of each veth. */
+export function networkInfo(root: string, name: string, pid: number, env: NetEnv = {}): NetworkInfo {
+  const net = containerNet(pid);
+  const rec = loadRecord(env.paths ?? netPaths(), root, name);
+  const interfaces = net.interfaces.map((i) => {
+    const link = rec?.devices.find((d) => d.name === i.name)?.hostName;
+    return link ? { ...i, link } : i;
+  });
+  return { ipv4: net.ipv4, ipv6: net.ipv6, interfaces };
+}
+
+/** The addresses Corral reserved for a (stopped) container. */
+export function reservedAddresses(lxcpath: string, name: string, env: NetEnv = {}): { ipv4: string[]; ipv6: string[] } {
+  const leases = leasesOf(env.paths ?? netPaths(), lxcpath, name);
+  return { ipv4: leases.map((l) => l.ipv4), ipv6: leases.flatMap((l) => (l.ipv6 ? [l.ipv6] : [])) };
+}
