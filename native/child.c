@@ -188,13 +188,10 @@ static int wait_release(struct ctx *c)
 
 static int stdio_to_null(struct ctx *c)
 {
-	int fd = openat(c->hostroot, "dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return fail(errno, "open the host's /dev/null");
 	for (int i = 0; i < 3; i++)
-		if (dup2(fd, i) < 0)
+		if (dup2(c->devnull, i) < 0)
 			return fail(errno, "dup2 /dev/null onto fd %d", i);
-	close(fd);
+	close(c->devnull);
 	return 0;
 }
 
@@ -210,9 +207,13 @@ void child_main(struct ctx *c, uint32_t first)
 	 * container's pty instead. */
 	if (c->proxy_sock >= 0 && stdio_to_null(c) < 0)
 		_exit(1);
-	/* The host root must not leak into the container, nor stage 0's ends,
+	/* The host root (if stage 0 still holds it) must not leak into the
+	 * container, nor stage 0's ends, nor the cgroup files stage 0 writes,
 	 * nor the host cgroup directory we were cloned into. */
-	close(c->hostroot);
+	if (c->hostroot >= 0)
+		close(c->hostroot);
+	for (int i = 0; i < c->ncgprocs; i++)
+		close(c->cgprocs[i]);
 	close(c->sync[0]);
 	if (c->clone_cgroup >= 0)
 		close(c->clone_cgroup);

@@ -26,6 +26,9 @@ struct ctx {
 	void *seccomp;       /* scmp_filter_ctx */
 	uint32_t seccomp_default;
 	int keep_fds;         /* PRESERVE_FDS: fds 3..3+keep_fds-1 survive EXEC */
+	int devnull;         /* TTY_PROXY: the host's /dev/null for the child's stdio */
+	int cgprocs[32];     /* CGROUP_JOIN after CLONE: cgroup.procs opened before it */
+	int ncgprocs, nextcgprocs;
 };
 
 /* main.c */

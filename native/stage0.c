@@ -76,13 +76,57 @@ static int state_dir(struct ctx *c, const struct op *op)
 	return 0;
 }
 
+static int open_cgroup_procs(struct ctx *c, const char *dir)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path)
+		return errno = ENAMETOOLONG, -1;
+	return host_open(c, path, O_WRONLY);
+}
+
+/* Written through the fd opened before CLONE (prepare_clone). */
 static int cgroup_join(struct ctx *c, const struct op *op)
 {
-	char path[PATH_MAX], pid[24];
-	if (snprintf(path, sizeof path, "%s/cgroup.procs", op->a[0].s) >= (int)sizeof path)
-		return fail(ENAMETOOLONG, "join cgroup %s", op->a[0].s);
-	snprintf(pid, sizeof pid, "%d", (int)c->child);
-	return write_file(c, path, pid, "the child's pid");
+	char pid[24];
+	if (c->nextcgprocs >= c->ncgprocs)
+		return fail(EBADF, "join cgroup %s: not opened before CLONE", op->a[0].s);
+	int fd = c->cgprocs[c->nextcgprocs++];
+	int n = snprintf(pid, sizeof pid, "%d", (int)c->child);
+	ssize_t w = write(fd, pid, (size_t)n);
+	int err = w < 0 ? errno : w != n ? EIO : 0;
+	close(fd);
+	return err ? fail(err, "write the child's pid to %s/cgroup.procs", op->a[0].s) : 0;
+}
+
+/* The child is visible from its birth to a pid namespace it is cloned into,
+ * and a ptracer there (a privileged container's root holds CAP_SYS_PTRACE)
+ * could use whatever it inherits before it closes it. So the host paths of
+ * the parent ops after CLONE are opened now, and the host root is closed
+ * before the clone unless a later op still needs it (id maps and eBPF of a
+ * new container, the monitor: their child has a new pid namespace). */
+static int prepare_clone(struct ctx *c, const struct op *clone_op)
+{
+	int need_root = c->mon != NULL;
+	const struct op *end = c->plan->ops + c->plan->nops;
+	for (const struct op *op = clone_op + 1; op < end; op++) {
+		if (op->code == OP_SETGROUPS || op->code == OP_UID_MAP || op->code == OP_GID_MAP || op->code == OP_BPF_DEVICES)
+			need_root = 1;
+		if (op->code != OP_CGROUP_JOIN)
+			continue;
+		if (c->ncgprocs >= (int)(sizeof c->cgprocs / sizeof c->cgprocs[0]))
+			return fail(E2BIG, "more than %zu CGROUP_JOIN ops", sizeof c->cgprocs / sizeof c->cgprocs[0]);
+		int fd = open_cgroup_procs(c, op->a[0].s);
+		if (fd < 0)
+			return fail(errno, "open %s/cgroup.procs", op->a[0].s);
+		c->cgprocs[c->ncgprocs++] = fd;
+	}
+	if (c->proxy_sock >= 0 && (c->devnull = host_open(c, "/dev/null", O_RDWR)) < 0)
+		return fail(errno, "open the host's /dev/null");
+	if (!need_root) {
+		close(c->hostroot);
+		c->hostroot = -1;
+	}
+	return 0;
 }
 
 /* clone3 with CLONE_INTO_CGROUP: the child is born in its cgroup2 cgroup, so
@@ -101,6 +145,8 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup)
 static int do_clone(struct ctx *c, const struct op *op)
 {
 	unsigned long flags = (unsigned long)op->a[0].i;
+	if (prepare_clone(c, op) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return fail(errno, "create the sync socketpair");
 	/* Signals to forward (or, for the monitor, SIGCHLD and SIGWINCH) are
@@ -120,6 +166,8 @@ static int do_clone(struct ctx *c, const struct op *op)
 	}
 	c->child = pid;
 	close(c->sync[1]);
+	if (c->devnull >= 0)
+		close(c->devnull);
 	if (c->proxy_sock >= 0) {
 		/* only the child may hold its end: EOF then means it died before CONSOLE */
 		close(c->console_sock);
@@ -213,7 +261,7 @@ static int abort_spawn(struct ctx *c)
 int spawn_main(struct plan *plan)
 {
 	static struct ctx c;
-	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .proxy_sock = -1, .clone_cgroup = -1, .statedir = -1, .sync = {-1, -1}};
+	c = (struct ctx){.plan = plan, .rootfd = -1, .console_sock = -1, .proxy_sock = -1, .clone_cgroup = -1, .statedir = -1, .sync = {-1, -1}, .devnull = -1};
 	/* Before anything else: nobody in a joined namespace may ptrace us or
 	 * reach this binary through /proc/<pid>/exe. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
