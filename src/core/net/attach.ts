@@ -129,7 +129,12 @@ export function prepareNetwork(req: NetworkRequest): NetworkSetup {
       const { dev } = input;
       if (!isManaged(req, dev)) continue;
       const { cfg } = ensureBridge(req.host, req.paths, dev.link!);
-      input.managed = allocateFor(req, rec, cfg, dev, input.mac!);
+      try {
+        input.managed = allocateFor(req, rec, cfg, dev, input.mac!);
+      } catch (err) {
+        if (err instanceof CorralError) throw new CorralError(err.code, `${where(dev)}: ${err.message}`, { hint: err.hint });
+        throw err;
+      }
       resolv ??= { servers: [subnetOf(cfg, 4)!.gateway], domain: cfg.domain };
       saveRecord(req.paths, rec);
     }

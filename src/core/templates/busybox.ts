@@ -32,11 +32,15 @@ const INITTAB = (ttys: number) =>
   ].join('\n');
 
 // eth0 exists only when the container has a network; udhcpc -b backgrounds instead of
-// holding up the boot when no server answers.
+// holding up the boot when no server answers. An eth0 that already has an IPv4 address was
+// configured by Corral (from its IPAM) or is the host's own (lxc.net.0.type = none): DHCP
+// there would flush the address, so it is left alone.
 const RCS = `#!/bin/sh
 /bin/mount -a 2>/dev/null
 /bin/hostname -F /etc/hostname
-[ -e /sys/class/net/eth0 ] && /bin/udhcpc -b -i eth0 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+if [ -e /sys/class/net/eth0 ] && ! ip -4 addr show dev eth0 | grep -q inet; then
+  /bin/udhcpc -b -i eth0 -s /usr/share/udhcpc/default.script >/dev/null 2>&1
+fi
 exit 0
 `;
 
