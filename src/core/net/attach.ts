@@ -207,7 +207,7 @@ export function releaseDevices(host: NetHost, rec: Attachment): void {
     if (d.hostName && current.some((l) => l.ifname === d.hostName)) lines.push(`link del dev ${d.hostName}`);
     else if (!d.physOriginal && d.moveName && current.some((l) => l.ifname === d.moveName)) lines.push(`link del dev ${d.moveName}`);
   }
-  host.ipBatch(lines, `removing the network devices of container "${rec.name}"`);
+  if (lines.length > 0) host.ipBatch(lines, `removing the network devices of container "${rec.name}"`);
   const phys = rec.devices.filter((d) => d.physOriginal);
   for (let i = 0; i < 100 && phys.length > 0; i++) {
     current = links();
