@@ -1,0 +1,90 @@
+// CVE-2019-5736 and its relatives: a container process watches for the runtime's helper
+// joining the container (attach/exec) and goes for it through /proc/<pid>: opens its exe
+// for writing (now, and through an O_PATH fd once it has exited), ptraces it, reads its fds.
+// The helper must run from a sealed memfd (never the host binary), hold nothing of the host
+// the attacker could use, and the host's binaries must hash the same afterwards.
+// Also the "#!/proc/self/exe" variant: the container's command re-executes the helper.
+import assert from 'node:assert/strict';
+import { writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget } from '../support/escape.js';
+
+// What a helper caught before its exec may hold: pipes and sockets to the runtime, /dev/null,
+// the container's own pty, and for a moment the cgroup.procs files of the container's own
+// cgroup that stage 0 writes its pid to (a pid written there is one of the writer's pid
+// namespace: a container process, moved into the cgroup it is in). Never a host directory
+// (the host root) or any other host file.
+const harmless = (name: string) => new RegExp(`^(pipe|socket|anon_inode):|^/dev/(null|pts/\\d+|ptmx)$|^/sys/fs/cgroup/.*/${name}/cgroup\\.procs$`);
+const HUNT_SECONDS = 6;
+const ATTACHES = 25;
+
+function evilScript(rootfs: string): void {
+  writeFileSync(join(rootfs, 'evil'), '#!/proc/self/exe\n');
+  chmodSync(join(rootfs, 'evil'), 0o755);
+}
+
+function judge(out: string, opts: { ptraceAllowed: boolean; name: string }): { seen: number; traced: number } {
+  assert.doesNotMatch(out, /OPENED-HOST-BINARY/, 'the host binary was opened for writing through /proc/<pid>/exe');
+  assert.doesNotMatch(out, /write=ok/, 'the helper memfd was written');
+  // fds 0-2 are the caller's stdio, handed to the command by design (a pty when interactive)
+  for (const [pid, fd, target] of lines(out, 'fdlink')) {
+    if (Number(fd) > 2 && !/^E[A-Z]+$/.test(target!)) assert.match(target!, harmless(opts.name), `helper ${pid} fd ${fd} is ${target}`);
+  }
+  for (const [pid, exe] of lines(out, 'helper')) assert.match(exe!, /^\/memfd:corral-helper|^corral-helper/, `helper ${pid} runs from ${exe}`);
+  // the helper before its exec, not the container's own process ("#!/proc/self/exe" makes one)
+  const helpers = new Set(lines(out, 'cmdline').filter((w) => w[1]?.endsWith('corral-helper') && w[2] === 'spawn').map((w) => w[0]));
+  const traced = lines(out, 'ptrace').filter((w) => w[1] === 'ok' && helpers.has(w[0])).length;
+  if (!opts.ptraceAllowed) {
+    assert.equal(traced, 0, 'a container without CAP_SYS_PTRACE traced the helper');
+    for (const [pid, result] of lines(out, 'opath-exe')) if (helpers.has(pid)) assert.notEqual(result, 'ok', 'the exe of a non-dumpable helper was reached');
+  }
+  return { seen: Number(lines(out, 'seen')[0]?.[0] ?? -1), traced };
+}
+
+describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching helper', { skip: escapeSkip }, () => {
+  let guard: HostGuard;
+  before(() => {
+    guard = new HostGuard();
+  });
+  after(() => guard.assertUntouched());
+
+  test('system container (privileged, CAP_SYS_PTRACE kept as in LXC): lxc-attach', async (t) => {
+    const c = new SystemTarget('esc-exe');
+    try {
+      evilScript(c.rootfs);
+      c.start();
+      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < ATTACHES; i++) c.attach(i % 5 === 4 ? ['/evil'] : ['true']);
+      const r = await hunter;
+      assert.equal(r.code, 0, r.stderr);
+      if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
+      const { seen, traced } = judge(r.stdout, { ptraceAllowed: true, name: c.name });
+      t.diagnostic(`helpers caught before exec: ${seen}, of them traced: ${traced}`);
+      if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
+      guard.assertUntouched();
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('OCI container (runc default capabilities): corral oci exec', async (t) => {
+    const c = new OciTarget('esc-exe');
+    try {
+      evilScript(c.rootfs);
+      c.start();
+      const hunter = c.execAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < ATTACHES; i++) c.exec(i % 5 === 4 ? ['/evil'] : ['true']);
+      const r = await hunter;
+      assert.equal(r.code, 0, r.stderr);
+      const { seen } = judge(r.stdout, { ptraceAllowed: false, name: c.id });
+      t.diagnostic(`helpers caught before exec: ${seen}`);
+      if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
+      guard.assertUntouched();
+    } finally {
+      c.destroy();
+    }
+  });
+});
