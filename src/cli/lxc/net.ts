@@ -1,3 +1,4 @@
+import type { NetStatus } from '../../core/net/commands.js';
 import type { CommandSpec, Values } from '../args.js';
 import { CorralError } from '../../util/errors.js';
 import { printJson } from '../output.js';
@@ -27,21 +28,7 @@ function settingsFrom(o: Values): Record<string, string | boolean> {
   return s;
 }
 
-interface StatusView {
-  name: string;
-  exists: boolean;
-  up: boolean;
-  configured: boolean;
-  ipv4?: string;
-  ipv6?: string;
-  nat: boolean;
-  natTable: boolean;
-  domain?: string;
-  upstream?: boolean;
-  dnsmasq: { running: boolean; pid?: number };
-  leases: { name: string; lxcpath: string; device: number; mac: string; ipv4: string; ipv6?: string; static: boolean }[];
-  attached: { name: string; hostName?: string }[];
-}
+type StatusView = NetStatus;
 
 function render(s: StatusView): string {
   const rows: [string, string][] = [

@@ -88,8 +88,7 @@ function isManaged(req: NetworkRequest, dev: NetDevice): boolean {
 }
 
 function toAttached(p: DevicePlan, links: LinkInfo[]): AttachedDevice {
-  const d: AttachedDevice = { index: p.index, type: p.type, name: p.name, addresses: p.addresses };
-  for (const k of ['hostName', 'moveName', 'physOriginal', 'bridge', 'mac'] as const) if (p[k] !== undefined) d[k] = p[k];
+  const { hostLines: _h, insideLines: _i, ...d }: AttachedDevice & Pick<DevicePlan, 'hostLines' | 'insideLines'> = p;
   if (p.physOriginal) {
     const l = links.find((x) => x.ifname === p.physOriginal);
     if (l) Object.assign(d, { physIfindex: l.ifindex, ...(l.address ? { physMac: l.address } : {}) });

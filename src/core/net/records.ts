@@ -7,21 +7,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { isSameProcessAlive, processStartTime } from '../../util/proc.js';
 import { attachedDir, type NetPaths } from './paths.js';
+import type { DevicePlan } from './plan.js';
 
-export interface AttachedDevice {
-  index: number;
-  type: string;
-  name: string;
-  hostName?: string;
-  moveName?: string;
-  /** phys: its name, index and MAC on the host, to find it and name it back when it returns */
-  physOriginal?: string;
+/** A device as planned (without its ip lines), plus where a phys device was on the host. */
+export type AttachedDevice = Omit<DevicePlan, 'hostLines' | 'insideLines'> & {
   physIfindex?: number;
   physMac?: string;
-  bridge?: string;
-  mac?: string;
-  addresses: string[];
-}
+};
 
 export interface Attachment {
   version: 1;
