@@ -58,6 +58,8 @@ class Podman {
         'default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]',
         '[engine]',
         'cgroup_manager = "cgroupfs"',
+        // conmon passes --log-format=json --log FILE to these (docs/clients.md)
+        'runtime_supports_json = ["crun", "runc", "corral-runtime"]',
         'events_logger = "file"',
         `events_logfile_path = "${this.dir}/events.log"`,
         `tmp_dir = "${this.dir}/libpod"`,
@@ -67,6 +69,7 @@ class Podman {
         '',
       ].join('\n'),
     );
+    writeFileSync(join(this.dir, 'registries.conf'), 'unqualified-search-registries = []\n');
     writeFileSync(join(this.dir, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${this.dir}/root"\nrunroot = "${this.dir}/runroot"\n`);
     // a network namespace held by a process (no /run/netns file, no mount): podman's bridge,
     // its firewall rules and its containers' traffic stay in it
@@ -204,6 +207,11 @@ describe('podman', { skip }, () => {
       const pm = (args: string[], opts?: { extraFds?: number[] }) => podman.run(rt, args, opts);
       const name = (what: string) => `${what}-${rt.name}-${process.pid}`;
 
+      test('podman info reads the runtime\'s --version', () => {
+        const version = ok(pm(['info', '--format', '{{.Host.OCIRuntime.Version}}']), 'podman info').stdout;
+        assert.match(version, new RegExp(`^${rt.name === 'corral' ? 'corral-runtime' : 'runc'} version \\S+\n(?:.+\n)*?spec: \\S+`));
+      });
+
       test('run --rm: output, and the exit code passes through', () => {
         const r = pm(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', 'echo hello from $(hostname); exit 3']);
         assert.equal(r.code, 3, r.stderr);
@@ -213,6 +221,9 @@ describe('podman', { skip }, () => {
       test('run: a missing or non-executable command gives 127 / 126, as podman maps runc errors', () => {
         const missing = pm(['run', '--rm', '--network', 'none', IMAGE, '/no/such/thing']);
         assert.equal(missing.code, 127, missing.stderr);
+        // the runtime's own error line, read by conmon from the --log file (JSON)
+        assert.match(missing.stderr, /^Error: .*\/no\/such\/thing.*: no such file or directory/im);
+        assert.doesNotMatch(missing.stderr, /corral: error:/);
         const notExec = pm(['run', '--rm', '--network', 'none', IMAGE, '/etc/passwd']);
         assert.equal(notExec.code, 126, notExec.stderr);
       });
