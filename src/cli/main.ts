@@ -4,15 +4,26 @@
 import { basename } from 'node:path';
 import { bindArgs, commandHelp, groupHelp, parseArgv, UsageError, type CommandSpec, type OptionSpec, type Values } from './args.js';
 import { LXC_COMMANDS } from './lxc/index.js';
-import { OCI_COMMANDS, OCI_GLOBAL_OPTIONS } from './oci/index.js';
-import { reportError } from './output.js';
+import { applyLogTarget, OCI_COMMANDS, OCI_GLOBAL_OPTIONS, OCI_UNSUPPORTED } from './oci/index.js';
+import { logLine, reportError } from './output.js';
+import { CorralError } from '../util/errors.js';
 
 export const VERSION = '0.1.0';
 const OCI_SPEC_VERSION = '1.2.0';
 
 const TOP_OPTIONS: OptionSpec[] = [{ flags: '-v, --version', description: 'print the version' }];
-const GROUPS: Record<string, { summary: string; options: OptionSpec[]; commands: CommandSpec[] }> = {
-  oci: { summary: 'OCI runtime commands, compatible with runc', options: OCI_GLOBAL_OPTIONS, commands: OCI_COMMANDS },
+interface Group {
+  summary: string;
+  options: OptionSpec[];
+  commands: CommandSpec[];
+  /** applied to the group's global options before the command is parsed */
+  prepare?: (globals: Values) => void;
+  /** known commands that are refused, with the reason */
+  unsupported?: Record<string, string>;
+}
+
+const GROUPS: Record<string, Group> = {
+  oci: { summary: 'OCI runtime commands, compatible with runc', options: OCI_GLOBAL_OPTIONS, commands: OCI_COMMANDS, prepare: applyLogTarget, unsupported: OCI_UNSUPPORTED },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -29,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return top.help ? 0 : 2;
   } catch (err) {
     if (err instanceof UsageError) {
+      logLine('error', err.message); // to --log, where a client reads it (no-op without one)
       process.stderr.write(`corral: error: ${err.message}\n  hint: ${err.hint}\n`);
       return 2;
     }
@@ -67,6 +79,7 @@ function print(text: string): number {
 async function runGroup(usage: string, name: string, argv: string[]): Promise<number> {
   const group = GROUPS[name]!;
   const g = parseArgv(argv, group.options, usage, { stopAtPositional: true });
+  group.prepare?.(g.values);
   if (g.values.version) return print(`${usage.split(' ')[0]} version ${VERSION}\nspec: ${OCI_SPEC_VERSION}\n`);
   const [commandName, ...rest] = g.positionals;
   if (!commandName) {
@@ -74,6 +87,8 @@ async function runGroup(usage: string, name: string, argv: string[]): Promise<nu
     return g.help ? 0 : 2;
   }
   const command = group.commands.find((c) => c.name === commandName || c.aliases?.includes(commandName));
+  const refused = group.unsupported?.[commandName];
+  if (!command && refused) throw new CorralError('NOT_SUPPORTED', refused, { hint: `see: ${usage} --help` });
   if (!command) throw new UsageError(`unknown command '${commandName}'`, usage);
   if (g.help) return print(commandHelp(command, `${usage} ${command.name}`));
   return runCommand(command, `${usage} ${command.name}`, rest, g.values);

@@ -292,6 +292,22 @@ describe('containerd', { skip }, () => {
         assert.deepEqual(r.stdout.split('\n').slice(0, 2), [String(64 << 20), '50000 100000']);
       });
 
+      if (rt.name === 'corral') {
+        test('SystemdCgroup and checkpoint: refused, with a reason the client shows', () => {
+          const sd = cd.ctr(['run', '--rm', ...flags, '--runc-systemd-cgroup', '--cgroup', `system.slice:corral:${id('sd')}`, IMAGE, id('sd'), 'true']);
+          assert.equal(sd.code, 1);
+          assert.match(sd.stderr, /OCI runtime create failed: --systemd-cgroup is not supported/);
+          const c = id('ckpt');
+          ok(cd.ctr(['run', '-d', ...flags, IMAGE, c, 'sleep', '1000']), 'run -d');
+          const ck = cd.ctr(['task', 'checkpoint', c]);
+          assert.notEqual(ck.code, 0);
+          assert.match(ck.stderr, /checkpoint is not supported/);
+          ok(cd.ctr(['task', 'kill', '--signal', 'SIGKILL', c]), 'task kill');
+          ok(cd.ctr(['task', 'delete', '--force', c]), 'task delete');
+          ok(cd.ctr(['container', 'delete', c]), 'container delete');
+        });
+      }
+
       test('nothing is left: tasks, containers, shims, runtime state, cgroups, mounts', () => {
         assert.deepEqual(cd.leftovers(rt), []);
       });

@@ -15,17 +15,25 @@ export const OCI_GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '-v, --version', description: 'print the version' },
 ];
 
+/**
+ * The log target first (runc's --log, --log-format), before anything can fail: containerd's
+ * shim reads a failure back from the --log file only, usage errors and refusals included.
+ */
+export function applyLogTarget(opts: Values): void {
+  setLogTarget({ file: typeof opts.log === 'string' ? opts.log : undefined, format: opts.logFormat === 'json' ? 'json' : 'text' });
+}
+
 export async function contextFor(opts: Values): Promise<RuntimeContext> {
+  applyLogTarget(opts);
+  const logFormat = String(opts.logFormat ?? 'text');
+  if (logFormat !== 'json' && logFormat !== 'text') {
+    throw new CorralError('INVALID_ARGUMENT', `--log-format "${logFormat}" is not text or json`);
+  }
   if (opts.systemdCgroup) {
     throw new CorralError('NOT_SUPPORTED', '--systemd-cgroup is not supported: Corral manages cgroupfs directly', {
       hint: 'configure the client for the cgroupfs cgroup manager (podman: --cgroup-manager=cgroupfs; containerd: SystemdCgroup = false)',
     });
   }
-  const logFormat = String(opts.logFormat ?? 'text');
-  if (logFormat !== 'json' && logFormat !== 'text') {
-    throw new CorralError('INVALID_ARGUMENT', `--log-format "${logFormat}" is not text or json`);
-  }
-  setLogTarget({ file: opts.log as string | undefined, format: logFormat });
   const { RuntimeContext } = await import('../../runtime/context.js');
   return new RuntimeContext({ root: opts.root as string, debug: opts.debug === true, log: (level, msg) => logLine(level, msg) });
 }

@@ -15,6 +15,13 @@ import { command as start } from './start.js';
 import { command as state } from './state.js';
 import { command as update } from './update.js';
 
-export { OCI_GLOBAL_OPTIONS } from './common.js';
+export { applyLogTarget, OCI_GLOBAL_OPTIONS } from './common.js';
 
 export const OCI_COMMANDS: CommandSpec[] = [spec, create, start, run, state, kill, del, exec, ps, list, pauseCommand, resumeCommand, update, features];
+
+/** runc commands Corral does not implement: refused with a reason (exit 1), not as a typo. */
+export const OCI_UNSUPPORTED: Record<string, string> = {
+  checkpoint: 'checkpoint is not supported: Corral has no CRIU checkpoint/restore',
+  restore: 'restore is not supported: Corral has no CRIU checkpoint/restore',
+  events: 'events is not supported: read the container\'s cgroup files (or use the client\'s own stats)',
+};
