@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { tempDir } from '../support/busybox.js';
 import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget } from '../support/escape.js';
 
 /** A real block device of this host (major:minor), e.g. the root disk. */
@@ -66,7 +67,7 @@ describe('escape: the host kernel through devices, /proc, cgroups, mounts, capab
   after(() => guard.assertUntouched());
 
   test('system container (privileged): lxc-attach and lxc-execute', () => {
-    const share = join(guard.dir, 'share');
+    const share = join(tempDir('share'), 'share');
     mkdirSync(share);
     const c = new SystemTarget('esc-kern', [`lxc.mount.entry = ${share} mnt/share none bind,create=dir 0 0`]);
     try {
