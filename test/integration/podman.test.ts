@@ -4,7 +4,7 @@
 // bridge and firewall rules live there, with no route out of it). Afterwards nothing may be
 // left: containers, conmon processes, runtime state, cgroups, mounts.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,7 @@ import {
   removeCgroupTree,
   runIn,
   runtimesUnderTest,
+  sleepMs,
   unmountUnder,
   which,
   type RuntimeUnderTest,
@@ -43,7 +44,7 @@ const IMAGE = 'localhost/corral-busybox:latest';
 class Podman {
   readonly dir = tempDir('podman');
   private holder?: ChildProcess;
-  private readonly hostDirs = hostDirsGuard(['/run/containers', '/var/lib/containers', '/run/libpod']);
+  private readonly hostDirs = hostDirsGuard(['/run/containers', '/var/lib/containers', '/run/libpod', '/run/runc']);
   private readonly netnsDir = { existed: existsSync('/run/netns'), mounted: hostMountsUnder('/run/netns').includes('/run/netns') };
   private readonly parentCgroups = new Set(cgroupDirsNamed('libpod_parent'));
 
@@ -76,7 +77,7 @@ class Podman {
     this.holder = spawn('unshare', ['--net', '--', 'sleep', '100000'], { stdio: 'ignore' });
     const ns = `/proc/${this.holder.pid}/ns/net`;
     const deadline = Date.now() + 5000;
-    while (readlinkSafe(ns) === readlinkSafe('/proc/self/ns/net') && Date.now() < deadline) runIn(this.dir, 'sleep', ['0.02']);
+    while (readlinkSafe(ns) === readlinkSafe('/proc/self/ns/net') && Date.now() < deadline) sleepMs(20);
     assert.notEqual(readlinkSafe(ns), readlinkSafe('/proc/self/ns/net'), 'the network namespace holder did not start');
     assert.equal(runIn(this.dir, 'nsenter', [`--net=${ns}`, 'ip', 'link', 'set', 'lo', 'up']).code, 0);
   }
@@ -143,7 +144,7 @@ class Podman {
     this.hostDirs.restore();
     // podman makes /run/netns a shared bind mount of itself when it is not a mount point
     const netnsEmpty = existsSync('/run/netns') && readdirSync('/run/netns').length === 0;
-    if (netnsEmpty && !this.netnsDir.mounted && hostMountsUnder('/run/netns').includes('/run/netns')) runIn('/tmp', 'umount', ['/run/netns']);
+    if (netnsEmpty && !this.netnsDir.mounted && hostMountsUnder('/run/netns').includes('/run/netns')) spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });
     if (netnsEmpty && !this.netnsDir.existed) rmdirSafe('/run/netns');
   }
 
@@ -179,7 +180,7 @@ function waitUntil(what: string, check: () => boolean, timeoutMs = 10_000): void
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    runIn('/tmp', 'sleep', ['0.1']);
+    sleepMs(100);
   }
 }
 

@@ -96,6 +96,11 @@ export function busyboxImageArchive(dir: string, ref: string): string {
   return archive;
 }
 
+/** A synchronous sleep (tests that poll between spawnSync calls). */
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Pids of the processes whose command line contains `text` (never our own). */
 export function processesWith(text: string): { pid: number; cmdline: string }[] {
   const found: { pid: number; cmdline: string }[] = [];
@@ -122,7 +127,7 @@ export function killProcessesWith(text: string): void {
     }
   }
   const deadline = Date.now() + 5000;
-  while (processesWith(text).length > 0 && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+  while (processesWith(text).length > 0 && Date.now() < deadline) sleepMs(50);
 }
 
 /** Unmounts whatever is still mounted under dir (deepest first): cleanup after a failure. */
