@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,9 @@ int main(int argc, char **argv)
 	if (!strcmp(role, "console"))
 		return role_console(argc, argv);
 	if (!strcmp(role, "version")) {
-		printf("corral-helper 1 plan-version=%d\n", PLAN_VERSION);
+		const struct scmp_version *v = seccomp_version();
+		printf("corral-helper 1 plan-version=%d libseccomp=%u.%u.%u\n", PLAN_VERSION,
+		       v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
 		return 0;
 	}
 	fprintf(stderr, "usage: corral-helper spawn|console|decode|version\n"

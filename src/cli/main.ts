@@ -71,6 +71,13 @@ function topHelp(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** runc's shape: "<name> version X", then "key: value" lines (podman info shows them). */
+async function ociVersion(name: string): Promise<string> {
+  const { libseccompVersion } = await import('../runtime/features.js');
+  const seccomp = libseccompVersion();
+  return `${name} version ${VERSION}\nspec: ${OCI_SPEC_VERSION}\n${seccomp ? `libseccomp: ${seccomp}\n` : ''}`;
+}
+
 function print(text: string): number {
   process.stdout.write(text);
   return 0;
@@ -80,7 +87,7 @@ async function runGroup(usage: string, name: string, argv: string[]): Promise<nu
   const group = GROUPS[name]!;
   const g = parseArgv(argv, group.options, usage, { stopAtPositional: true });
   group.prepare?.(g.values);
-  if (g.values.version) return print(`${usage.split(' ')[0]} version ${VERSION}\nspec: ${OCI_SPEC_VERSION}\n`);
+  if (g.values.version) return print(await ociVersion(usage.split(' ')[0]!));
   const [commandName, ...rest] = g.positionals;
   if (!commandName) {
     process.stdout.write(groupHelp(usage, group.summary, group.options, group.commands));

@@ -1,4 +1,6 @@
 // `features`: what this runtime implements, in the shape `runc features` prints.
+import { execFileSync } from 'node:child_process';
+import { helperPath } from './helper-path.js';
 import { CAPABILITY_NAMES, SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_OPERATORS } from './spec/index.js';
 import { OCI_VERSION } from './state-store.js';
 
@@ -10,6 +12,7 @@ const MOUNT_OPTIONS = [
 ];
 
 export function features(): object {
+  const seccomp = libseccompVersion();
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -32,6 +35,18 @@ export function features(): object {
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
     },
-    annotations: { 'org.corral.runtime.helper': 'native/corral-helper' },
+    annotations: {
+      ...(seccomp ? { 'io.github.seccomp.libseccomp.version': seccomp } : {}),
+      'org.corral.runtime.helper': 'native/corral-helper',
+    },
   };
+}
+
+/** The libseccomp the helper was linked with (`corral-helper version`), as runc reports its own. */
+export function libseccompVersion(): string | undefined {
+  try {
+    return /libseccomp=(\d+\.\d+\.\d+)/.exec(execFileSync(helperPath(), ['version'], { encoding: 'utf8', timeout: 5000 }))?.[1];
+  } catch {
+    return undefined;
+  }
 }
