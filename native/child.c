@@ -167,6 +167,7 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_EXEC: return op_exec(c, op);
 	case OP_CHECK_EXEC: return op_check_exec(c, op);
 	case OP_CGROUP_ENTER: return op_cgroup_enter(op);
+	case OP_MOUNT_DETACHED: return op_mount_detached(c, op);
 	case OP_PRESERVE_FDS: return op_preserve_fds(c, op);
 	}
 	return op_identity(c, op);
@@ -176,12 +177,8 @@ static int child_op(struct ctx *c, const struct op *op)
  * that the child has no usable identity and is not accounted anywhere. */
 static int wait_release(struct ctx *c)
 {
-	char b;
-	ssize_t r;
-	while ((r = read(c->sync[1], &b, 1)) < 0 && errno == EINTR)
-		;
-	if (r != 1)
-		return fail(r < 0 ? errno : 0, "stage 0 exited before releasing the child");
+	if (recv_release(c) < 0)
+		return fail(errno, "stage 0 exited before releasing the child");
 	close(c->sync[1]);
 	return 0;
 }

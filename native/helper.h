@@ -29,6 +29,8 @@ struct ctx {
 	int devnull;         /* TTY_PROXY: the host's /dev/null for the child's stdio */
 	int cgprocs[32];     /* CGROUP_JOIN after CLONE: cgroup.procs opened before it */
 	int ncgprocs, nextcgprocs;
+	int detached[DETACHED_MAX]; /* IDMAP_MOUNT trees, stage 0's then the child's */
+	int ndetached;
 };
 
 /* main.c */
@@ -90,6 +92,12 @@ int role_console(int argc, char **argv);
 
 /* hooks.c */
 int op_hook(struct ctx *c, const struct op *op);
+
+/* idmap.c: IDMAP_MOUNT, MOUNT_DETACHED, and the release that hands the trees over */
+int op_idmap_mount(struct ctx *c, const struct op *op);
+int op_mount_detached(struct ctx *c, const struct op *op);
+int send_release(struct ctx *c);
+int recv_release(struct ctx *c);
 
 /* bpf.c */
 int op_bpf_devices(struct ctx *c, const struct op *op);

@@ -35,6 +35,7 @@ static const struct op_info ops[] = {
 	{OP_GID_MAP, "GID_MAP", "s", F_POST},
 	{OP_CGROUP_JOIN, "CGROUP_JOIN", "s", F_POST},
 	{OP_BPF_DEVICES, "BPF_DEVICES", "sb", F_POST},
+	{OP_IDMAP_MOUNT, "IDMAP_MOUNT", "ssi", F_POST},
 	{OP_UNSHARE, "UNSHARE", "i", 0},
 	{OP_BECOME_ROOT, "BECOME_ROOT", "", 0},
 	{OP_SYNC, "SYNC", "s", 0},
@@ -73,6 +74,7 @@ static const struct op_info ops[] = {
 	{OP_CHDIR, "CHDIR", "s", 0},
 	{OP_EXEC, "EXEC", "#s#s", 0},
 	{OP_PRESERVE_FDS, "PRESERVE_FDS", "ii", 0},
+	{OP_MOUNT_DETACHED, "MOUNT_DETACHED", "si", 0},
 };
 
 static const struct op_info *op_lookup(uint16_t code)
@@ -211,7 +213,7 @@ static int check_sig(struct cur *c, const struct op *op, const struct op_info *i
 }
 
 struct order {
-	int cloned, rootfs, console_socket, state_dir, seccomp_open, monitor, preserve_fds;
+	int cloned, rootfs, console_socket, state_dir, seccomp_open, monitor, preserve_fds, idmaps;
 	size_t foreground_at; /* offset + 1 of a FOREGROUND op */
 };
 
@@ -282,6 +284,16 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 	case OP_BPF_DEVICES:
 		if (op->a[1].len == 0 || op->a[1].len % 8)
 			return bad(c, op->offset, "BPF_DEVICES program length %u is not a positive multiple of 8", op->a[1].len);
+		break;
+	case OP_IDMAP_MOUNT:
+		if (o->idmaps++ >= DETACHED_MAX)
+			return bad(c, op->offset, "more than %d IDMAP_MOUNT ops", DETACHED_MAX);
+		if (op->a[2].i & ~(int64_t)IDMAP_RECURSIVE)
+			return bad(c, op->offset, "IDMAP_MOUNT flags 0x%llx: only bit 0 (recursive) is defined", (unsigned long long)op->a[2].i);
+		break;
+	case OP_MOUNT_DETACHED:
+		if (op->a[1].i < 0 || op->a[1].i >= o->idmaps)
+			return bad(c, op->offset, "MOUNT_DETACHED tree %lld: only %d IDMAP_MOUNT ops come before it", (long long)op->a[1].i, o->idmaps);
 		break;
 	case OP_PRESERVE_FDS:
 		if (o->preserve_fds++)

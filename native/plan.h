@@ -29,6 +29,7 @@ enum op_code {
 	OP_GID_MAP = 13,
 	OP_CGROUP_JOIN = 14,
 	OP_BPF_DEVICES = 15,
+	OP_IDMAP_MOUNT = 16,
 	OP_UNSHARE = 100,
 	OP_BECOME_ROOT = 101,
 	OP_SYNC = 102,
@@ -67,6 +68,7 @@ enum op_code {
 	OP_CHDIR = 140,
 	OP_EXEC = 141,
 	OP_PRESERVE_FDS = 142,
+	OP_MOUNT_DETACHED = 143,
 };
 
 #define OP_FIRST_CHILD 100
@@ -96,6 +98,8 @@ struct plan {
 
 #define MONITOR_FOREGROUND 1 /* MONITOR flags bit 0 */
 #define PRESERVE_FDS_MAX 1024 /* PRESERVE_FDS count limit */
+#define IDMAP_RECURSIVE 1 /* IDMAP_MOUNT flags bit 0 */
+#define DETACHED_MAX 8 /* IDMAP_MOUNT ops per plan */
 
 /* Parses and fully validates buf. On failure returns -1 and fills err with
  * "byte <offset>: <reason>". The plan keeps pointers into buf. */

@@ -109,7 +109,8 @@ static int prepare_clone(struct ctx *c, const struct op *clone_op)
 	int need_root = c->mon != NULL;
 	const struct op *end = c->plan->ops + c->plan->nops;
 	for (const struct op *op = clone_op + 1; op < end; op++) {
-		if (op->code == OP_SETGROUPS || op->code == OP_UID_MAP || op->code == OP_GID_MAP || op->code == OP_BPF_DEVICES)
+		if (op->code == OP_SETGROUPS || op->code == OP_UID_MAP || op->code == OP_GID_MAP || op->code == OP_BPF_DEVICES ||
+		    op->code == OP_IDMAP_MOUNT)
 			need_root = 1;
 		if (op->code != OP_CGROUP_JOIN)
 			continue;
@@ -199,6 +200,7 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_GID_MAP: return child_file(c, "gid_map", op->a[0].s);
 	case OP_CGROUP_JOIN: return cgroup_join(c, op);
 	case OP_BPF_DEVICES: return op_bpf_devices(c, op);
+	case OP_IDMAP_MOUNT: return op_idmap_mount(c, op);
 	}
 	return fail(ENOSYS, "op %u is not a parent op", op->code);
 }
@@ -240,7 +242,7 @@ static int release(struct ctx *c)
 	if (c->mon)
 		status_monitor(getpid(), c->mon->socket_path);
 	status_pid(c->child);
-	if (write_all(c->sync[0], "r", 1) < 0)
+	if (send_release(c) < 0)
 		return fail(errno, "release the child %d", (int)c->child);
 	close(c->sync[0]);
 	return 0;

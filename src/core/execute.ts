@@ -4,10 +4,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeContext } from '../runtime/context.js';
+import type { LogLevel, RuntimeContext } from '../runtime/context.js';
 import { run } from '../runtime/run.js';
 import { CorralError } from '../util/errors.js';
 import { loadForStart } from './launch.js';
+import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -34,7 +35,7 @@ export async function executeContainer(store: ContainerStore, ctx: RuntimeContex
     if (view.stale) throw new CorralError('BAD_STATE', `container "${name}" has leftovers of an earlier run`, { hint: `clean them up: corral stop -n ${name}` });
     throw new CorralError('BAD_STATE', `container "${name}" is already ${view.state.toLowerCase()}`);
   }
-  const { oci, config } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
+  const { oci, config, rootfs } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   const command = opts.command.length > 0 ? opts.command : (oci.launch.executeCmd ?? []);
   if (command.length === 0) {
     throw new CorralError('INVALID_ARGUMENT', 'what should run? give the command after --', { hint: `corral execute -n ${name} -- /bin/sh -c 'echo hi' (or set lxc.execute.cmd)` });
@@ -48,5 +49,14 @@ export async function executeContainer(store: ContainerStore, ctx: RuntimeContex
   spec.process!.terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
   spec.mounts = [...(spec.mounts ?? []), { destination: INIT_IN_CONTAINER, type: 'bind', source: initBinary(), options: ['bind', 'ro', 'nosuid', 'nodev'] }];
   for (const w of oci.warnings) ctx.log('warning', w);
-  return run(ctx, name, { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, exactDevices: true, onForeground: opts.onForeground });
+  const log = (level: LogLevel, m: string) => ctx.log(level, m);
+  const idmapRootfs = prepareOwnership(log, name, rootfs, store.dir(name), config.idmaps);
+  const runOpts = { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, exactDevices: true, idmapRootfs, onForeground: opts.onForeground };
+  try {
+    return await run(ctx, name, runOpts);
+  } catch (err) {
+    if (!idmapRootfs || !idmapUnsupported(err)) throw err;
+    shiftNow(log, name, rootfs, store.dir(name), config.idmaps, err.message);
+    return run(ctx, name, { ...runOpts, idmapRootfs: false });
+  }
 }

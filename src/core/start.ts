@@ -3,7 +3,7 @@
 // When init exits the monitor runs `corral internal post-stop`, which cleans up and, after
 // a reboot, starts the container again.
 import { join } from 'node:path';
-import type { RuntimeContext } from '../runtime/context.js';
+import type { LogLevel, RuntimeContext } from '../runtime/context.js';
 import { create, type CreateOptions } from '../runtime/create.js';
 import { destroy } from '../runtime/delete.js';
 import type { HelperSession, StdioSlot } from '../runtime/helper.js';
@@ -12,6 +12,7 @@ import { CleanupError, CorralError } from '../util/errors.js';
 import { corralCommand } from '../util/self.js';
 import { loadForStart } from './launch.js';
 import { lockContainer } from './lock.js';
+import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
 import { setupNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
@@ -55,8 +56,10 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
   }
   // a monitor that was killed leaves a record behind: clean it before starting again
   if (view.stale) await destroy(ctx, name, true);
-  const { oci, rootfs } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
+  const { oci, rootfs, config } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   for (const w of oci.warnings) ctx.log('warning', w);
+  const log = (level: LogLevel, m: string) => ctx.log(level, m);
+  const idmapRootfs = prepareOwnership(log, name, rootfs, store.dir(name), config.idmaps);
   const runDir = ctx.store.dir(name);
   const consoleEnabled = oci.launch.consolePath !== 'none';
   const foreground = opts.foreground === true;
@@ -75,6 +78,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
       stdio,
       writablePaths: oci.launch.writablePaths,
       exactDevices: true,
+      idmapRootfs,
       monitor: {
         socket: join(runDir, MONITOR_SOCKET),
         exitFile: join(runDir, EXIT_FILE),
@@ -84,7 +88,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
         console: consoleEnabled,
         ttys: oci.launch.ttys,
       },
-    });
+    }, (err) => shiftNow(log, name, rootfs, store.dir(name), config.idmaps, err.message));
   } catch (err) {
     try {
       net?.abort();
@@ -95,8 +99,16 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
   }
 }
 
-async function createAndStart(ctx: RuntimeContext, name: string, opts: CreateOptions): Promise<HelperSession> {
-  const created = await create(ctx, name, opts);
+/** `fallback` runs when the kernel refused the idmapped rootfs; the create is then tried again without. */
+async function createAndStart(ctx: RuntimeContext, name: string, opts: CreateOptions, fallback: (err: Error) => void): Promise<HelperSession> {
+  let created;
+  try {
+    created = await create(ctx, name, opts);
+  } catch (err) {
+    if (!opts.idmapRootfs || !idmapUnsupported(err)) throw err;
+    fallback(err);
+    created = await create(ctx, name, { ...opts, idmapRootfs: false });
+  }
   await start(ctx, name);
   return created.session;
 }

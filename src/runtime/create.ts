@@ -35,6 +35,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** linux.resources.devices is the whole device policy (system containers): runc's default rules are not appended */
   exactDevices?: boolean;
+  /** with a user namespace: mount the rootfs idmapped into it (its files keep their owners on disk) */
+  idmapRootfs?: boolean;
   /**
    * Called at the createRuntime SYNC, once the init's namespaces exist and before prestart
    * hooks (the network layer moves devices in here); its presence forces that SYNC.
@@ -146,6 +148,7 @@ function startHelper(
     syncForHooks,
     monitor: opts.monitor,
     writablePaths: opts.writablePaths,
+    idmapRootfs: opts.idmapRootfs,
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
     preserveFds: extraFds.length,
   });

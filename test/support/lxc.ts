@@ -9,7 +9,7 @@ import { CORRAL, type Result } from './cli.js';
 export interface LxcEnv {
   lxcpath: string;
   bin: string;
-  run(tool: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Result;
+  run(tool: string, args: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Result;
   cleanup(): void;
 }
 
@@ -37,7 +37,7 @@ export function lxcEnv(prefix: string): LxcEnv {
           input: opts.input,
           stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err],
           timeout: opts.timeoutMs ?? 60_000,
-          env,
+          env: opts.env ? { ...env, ...opts.env } : env,
         });
         return { code: r.status ?? 128, stdout: readFileSync(join(base, 'out'), 'utf8'), stderr: readFileSync(join(base, 'err'), 'utf8') };
       } finally {

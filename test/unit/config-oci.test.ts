@@ -158,8 +158,8 @@ describe('toOciSpec: single mappings', () => {
       assert.equal(err.problems[0]!.pos?.line, 3);
       return /init uid 50 is not mapped/.test(err.message);
     });
-    const { warnings } = oci('lxc.idmap = u 0 0 65536\nlxc.idmap = g 0 100000 65536');
-    assert.match(warnings[0]!, /config:1: lxc\.idmap: host uid 0 is mapped/);
+    assert.throws(() => oci('lxc.idmap = u 0 0 65536\nlxc.idmap = g 0 100000 65536'), /config:1: lxc\.idmap: host uid 0 is mapped into the container/);
+    assert.throws(() => oci('lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 0 1\nlxc.idmap = g 1 100001 65535'), /config:2: lxc\.idmap: host gid 0 is mapped/);
   });
 
   test('environment: container=lxc, K=V, and K from the host', () => {

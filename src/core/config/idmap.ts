@@ -43,10 +43,11 @@ export function mapsId(maps: readonly IdMap[], id: number): boolean {
   return maps.some((m) => id >= m.containerId && id < m.containerId + m.range);
 }
 
-/** Errors go to `report`, host-root exposure to `warn` (LXC allows it; the admin should know). */
-export function checkIdmaps(
-  maps: readonly IdMap[], init: { uid?: number; gid?: number }, report: Report, warn: Report,
-): void {
+/**
+ * Errors go to `report`. Host id 0 mapped into the container is one of them (LXC allows
+ * it): the point of a user namespace is that the container's root is not the host's.
+ */
+export function checkIdmaps(maps: readonly IdMap[], init: { uid?: number; gid?: number }, report: Report): void {
   if (maps.length === 0) return;
   const users = maps.filter((m) => m.type === 'u');
   const groups = maps.filter((m) => m.type === 'g');
@@ -55,7 +56,7 @@ export function checkIdmaps(
   checkOneType(users, 'uid', report);
   checkOneType(groups, 'gid', report);
   for (const m of maps) {
-    if (m.hostId === 0) warn(m.pos, `host ${m.type === 'u' ? 'uid' : 'gid'} 0 is mapped into the container: its root is the host's root`);
+    if (m.hostId === 0) report(m.pos, `host ${m.type === 'u' ? 'uid' : 'gid'} 0 is mapped into the container: its root would be the host's root (map a range of /etc/subuid, e.g. "${m.type} 0 100000 65536")`);
   }
   const uid = init.uid ?? 0;
   const gid = init.gid ?? 0;

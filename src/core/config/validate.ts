@@ -35,7 +35,6 @@ export function validateConfig(cfg: LxcConfig, problems: Problems): void {
     cfg.init,
     // an unmapped init id is reported at the lxc.init.* line when there is one
     (pos, message, key) => problems.add(key ? (cfg.entries.find((e) => e.key === key)?.pos ?? pos) : pos, key ?? 'lxc.idmap', message),
-    (pos, message) => problems.warn(pos, 'lxc.idmap', message),
   );
   checkNetwork([...cfg.network.values()], (dev, message) => problems.add(dev.pos, `lxc.net.${dev.index}`, message));
   checkSysctls(cfg, problems);

@@ -29,6 +29,8 @@ export interface CreatePlanInput {
   monitor?: MonitorPlan;
   /** a SYNC is needed when the runtime must run hooks (prestart/createRuntime) or hand state to createContainer hooks */
   syncForHooks: boolean;
+  /** with a user namespace: the rootfs is an idmapped mount of itself (kernel >= 5.12) */
+  idmapRootfs?: boolean;
   /** `--preserve-fds N`: the caller's fds 3..3+N-1 reach the process as 3.. */
   preserveFds?: number;
 }
@@ -79,6 +81,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (unifiedDir) parent.push({ op: 'CLONE_INTO_CGROUP', args: [unifiedDir] });
   parent.push({ op: 'CLONE', args: [ns.cloneFlags] });
   parent.push(...ns.afterClone);
+  const idmapped = input.idmapRootfs === true && ns.newUser;
+  if (idmapped) parent.push({ op: 'IDMAP_MOUNT', args: [rootfs, '', 1] });
   // Without a user namespace the child can move itself into the v1 hierarchies, which
   // avoids the global lock (and RCU wait) of a move done by another process.
   if (ns.newUser) for (const dir of v1Dirs) parent.push({ op: 'CGROUP_JOIN', args: [dir] });
@@ -92,7 +96,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (ns.childUnshare) child.push({ op: 'UNSHARE', args: [ns.childUnshare] });
   if (ns.newCgroup) child.push({ op: 'UNSHARE', args: [CLONE.NEWCGROUP] });
   if (input.syncForHooks) child.push({ op: 'SYNC', args: ['createRuntime'] });
-  child.push(...rootfsPrepOps(rootfs, linux.rootfsPropagation));
+  child.push(...rootfsPrepOps(rootfs, linux.rootfsPropagation, idmapped));
   child.push(
     ...mountOps(mounts, {
       bundle: input.bundle,

@@ -50,7 +50,12 @@ function mountInRoot(source: string, target: string, fstype: string, flags: numb
 export const AFTER_ROOT_SWITCH = MS.SHARED | MS.UNBINDABLE;
 
 /** Make the host's mounts invisible to propagation, then the rootfs a mount point of its own. */
-export function rootfsPrepOps(rootfs: string, rootfsPropagation: string | undefined): PlanOp[] {
+/**
+ * `idmapped`: the rootfs is not bound onto itself but replaced by the idmapped copy stage 0
+ * made (IDMAP_MOUNT, tree 0), so that its on-disk owners appear shifted into the container's
+ * user namespace.
+ */
+export function rootfsPrepOps(rootfs: string, rootfsPropagation: string | undefined, idmapped = false): PlanOp[] {
   const prop = propagationFlag(rootfsPropagation);
   // Slave by default (as runc): host mount events still reach us, ours never reach the host.
   // Shared and unbindable are applied after the root switch (create-plan): a shared tree
@@ -58,7 +63,7 @@ export function rootfsPrepOps(rootfs: string, rootfsPropagation: string | undefi
   const first = prop !== undefined && (prop & AFTER_ROOT_SWITCH) === 0 ? prop | MS.REC : MS.SLAVE | MS.REC;
   return [
     { op: 'MOUNT', args: ['', '/', '', first, ''] },
-    { op: 'MOUNT', args: [rootfs, rootfs, '', MS.BIND | MS.REC, ''] },
+    idmapped ? { op: 'MOUNT_DETACHED', args: [rootfs, 0] } : { op: 'MOUNT', args: [rootfs, rootfs, '', MS.BIND | MS.REC, ''] },
     { op: 'ROOTFS', args: [rootfs] },
   ];
 }

@@ -22,6 +22,7 @@ export const Op = {
   GID_MAP: 13,
   CGROUP_JOIN: 14,
   BPF_DEVICES: 15,
+  IDMAP_MOUNT: 16,
   // child ops
   UNSHARE: 100,
   BECOME_ROOT: 101,
@@ -61,6 +62,7 @@ export const Op = {
   CHDIR: 140,
   EXEC: 141,
   PRESERVE_FDS: 142,
+  MOUNT_DETACHED: 143,
 } as const;
 
 export type OpName = keyof typeof Op;
