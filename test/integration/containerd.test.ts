@@ -80,7 +80,8 @@ class Containerd {
       ].join('\n'),
     );
     const log = openSync(join(this.dir, 'containerd.log'), 'a');
-    this.daemon = spawn('containerd', ['--config', config], { stdio: ['ignore', log, log] });
+    // stopped with us even if this process dies without cleaning up (parent-death signal)
+    this.daemon = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'containerd', '--config', config], { stdio: ['ignore', log, log] });
     closeSync(log);
     const deadline = Date.now() + 20_000;
     for (;;) {

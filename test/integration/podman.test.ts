@@ -74,7 +74,8 @@ class Podman {
     writeFileSync(join(this.dir, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${this.dir}/root"\nrunroot = "${this.dir}/runroot"\n`);
     // a network namespace held by a process (no /run/netns file, no mount): podman's bridge,
     // its firewall rules and its containers' traffic stay in it
-    this.holder = spawn('unshare', ['--net', '--', 'sleep', '100000'], { stdio: 'ignore' });
+    // (killed with us even if this process dies without cleaning up: parent-death signal)
+    this.holder = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--', 'sleep', '100000'], { stdio: 'ignore' });
     const ns = `/proc/${this.holder.pid}/ns/net`;
     const deadline = Date.now() + 5000;
     while (readlinkSafe(ns) === readlinkSafe('/proc/self/ns/net') && Date.now() < deadline) sleepMs(20);
@@ -122,7 +123,7 @@ class Podman {
     const out: string[] = [];
     const ps = this.run(runtime, ['ps', '-a', '-q', '--no-trunc']).stdout.trim();
     if (ps) out.push(`containers: ${ps.split('\n').join(' ')}`);
-    for (const p of processesWith(this.dir)) if (!p.cmdline.startsWith('sleep') && !p.cmdline.startsWith('unshare')) out.push(`process ${p.pid}: ${p.cmdline}`);
+    for (const p of processesWith(this.dir)) if (p.pid !== this.holder?.pid) out.push(`process ${p.pid}: ${p.cmdline}`);
     const ids = this.containerIds();
     assert.ok(ids.length > 0, 'no container in the events log');
     for (const id of ids) {
