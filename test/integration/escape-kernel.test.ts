@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../support/busybox.js';
-import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget } from '../support/escape.js';
+import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget, UNPRIVILEGED } from '../support/escape.js';
 
 /** A real block device of this host (major:minor), e.g. the root disk. */
 function hostBlockDevice(): [number, number] {
@@ -90,6 +90,22 @@ describe('escape: the host kernel through devices, /proc, cgroups, mounts, capab
       c.destroy();
     }
     assert.ok(existsSync(share));
+  });
+
+  test('unprivileged system container (lxc.idmap): the same, and a read-only /proc/sys undone first', () => {
+    const c = new SystemTarget('esc-kern-u', UNPRIVILEGED);
+    try {
+      c.start();
+      const out = attack((cmd) => c.attach(cmd));
+      assertRefused(out, { seccomp: true });
+      // root of a user namespace may remount the mounts it made, but the files still belong
+      // to the host's root: the opens must fail anyway (nothing is written if they do not)
+      const r = c.attach(['sh', '-c', `umount -l /proc/sys 2>&1; umount -l /proc/sysrq-trigger 2>&1; mount -o remount,rw /proc 2>&1; ${P} open-write /proc/sys/kernel/core_pattern /proc/sysrq-trigger /proc/sys/kernel/modprobe`]);
+      for (const [path, result] of lines(r.stdout, 'open-write')) assert.notEqual(result, 'ok', `${path} opened for writing:\n${r.stdout}`);
+      assert.match(out.caps!, /^Seccomp:\s+2$/m);
+    } finally {
+      c.destroy();
+    }
   });
 
   test('OCI container (the default spec): corral oci exec', () => {

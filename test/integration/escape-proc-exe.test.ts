@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget } from '../support/escape.js';
+import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget, UNPRIVILEGED } from '../support/escape.js';
 
 // What a helper caught before its exec may hold: pipes and sockets to the runtime, /dev/null,
 // the container's own pty, and for a moment the cgroup.procs files of the container's own
@@ -63,6 +63,25 @@ describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching help
       const { seen, traced } = judge(r.stdout, { ptraceAllowed: true, name: c.name });
       t.diagnostic(`helpers caught before exec: ${seen}, of them traced: ${traced}`);
       if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
+      guard.assertUntouched();
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('unprivileged system container (lxc.idmap): its root cannot trace or open the helper at all', async (t) => {
+    const c = new SystemTarget('esc-exe-u', UNPRIVILEGED);
+    try {
+      evilScript(c.rootfs);
+      c.start();
+      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < ATTACHES; i++) c.attach(i % 5 === 4 ? ['/evil'] : ['true']);
+      const r = await hunter;
+      assert.equal(r.code, 0, r.stderr);
+      if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
+      const { seen } = judge(r.stdout, { ptraceAllowed: false, name: c.name });
+      t.diagnostic(`helpers caught before exec: ${seen}`);
       guard.assertUntouched();
     } finally {
       c.destroy();

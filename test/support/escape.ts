@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Spec } from '../../src/runtime/spec/types.js';
 import { makeBundle, type TestBundle } from './bundle.js';
 import { hasBusybox, tempDir } from './busybox.js';
@@ -14,6 +14,9 @@ import { CORRAL, corral, isRoot, REPO, type Result } from './cli.js';
 import { lxcEnv, type LxcEnv } from './lxc.js';
 
 export const PROBE_IN_CONTAINER = '/probe';
+
+/** An unprivileged system container: a user namespace without host root in it. */
+export const UNPRIVILEGED = ['lxc.idmap = u 0 100000 65536', 'lxc.idmap = g 0 100000 65536'];
 
 function hasCompiler(): boolean {
   return spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -87,6 +90,8 @@ export class SystemTarget {
   constructor(prefix: string, config: string[] = []) {
     this.lxc = lxcEnv(prefix);
     this.name = `${prefix}-${process.pid}`;
+    // the container's root (a mapped host uid) reaches its rootfs by path, as with LXC
+    if (config.some((l) => l.startsWith('lxc.idmap'))) chmodSync(dirname(this.lxc.lxcpath), 0o711);
     const r = this.lxc.run('lxc-create', ['-n', this.name, '-t', 'busybox']);
     assert.equal(r.code, 0, r.stderr);
     if (config.length > 0) writeFileSync(this.configPath, `${readFileSync(this.configPath, 'utf8')}\n${config.join('\n')}\n`);
