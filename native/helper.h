@@ -96,6 +96,7 @@ int op_hook(struct ctx *c, const struct op *op);
 /* idmap.c: IDMAP_MOUNT, MOUNT_DETACHED, and the release that hands the trees over */
 int op_idmap_mount(struct ctx *c, const struct op *op);
 int op_mount_detached(struct ctx *c, const struct op *op);
+int op_idmap_tool(struct ctx *c, const struct op *op);
 int send_release(struct ctx *c);
 int recv_release(struct ctx *c);
 

@@ -9,12 +9,14 @@
 #include "status.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/mount.h>
 
@@ -111,5 +113,57 @@ int recv_release(struct ctx *c)
 		memcpy(c->detached, CMSG_DATA(cm), sizeof(int) * got);
 	}
 	c->ndetached = got;
+	return 0;
+}
+
+/* IDMAP_TOOL: `path <child pid> args...` (newuidmap/newgidmap), waited for. An
+ * unprivileged caller may not write another process's maps beyond its own id;
+ * these setuid tools write them within its /etc/subuid and /etc/subgid ranges. */
+int op_idmap_tool(struct ctx *c, const struct op *op)
+{
+	const char *path = op->a[0].s;
+	int64_t n = op->a[1].i;
+	char pid[24], *argv[IDMAP_TOOL_MAX_ARGS + 3];
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	snprintf(pid, sizeof pid, "%d", (int)c->child);
+	argv[0] = (char *)path;
+	argv[1] = pid;
+	for (int64_t i = 0; i < n; i++)
+		argv[2 + i] = (char *)op->a[2 + i].s;
+	argv[2 + n] = NULL;
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return fail(errno, "pipe for %s", path);
+	pid_t t = fork();
+	if (t < 0) {
+		int e = errno;
+		close(ep[0]), close(ep[1]);
+		return fail(e, "fork for %s", path);
+	}
+	if (t == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* a host path, also after an NS_JOIN of a mount namespace; the root fd
+		 * stays open across the exec so a script's interpreter can open
+		 * /dev/fd/N/path (else ENOENT) */
+		fcntl(c->hostroot, F_SETFD, 0);
+		execveat(c->hostroot, rel(path), argv, envp, 0);
+		int e = errno;
+		write_all(ep[1], &e, sizeof e);
+		_exit(127);
+	}
+	close(ep[1]);
+	int e = 0;
+	ssize_t r = read(ep[0], &e, sizeof e);
+	close(ep[0]);
+	int st = 0;
+	while (waitpid(t, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r == (ssize_t)sizeof e)
+		return fail(e, "exec %s", path);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return fail_plain(0, "%s %s ... failed (%s %d)", path, pid, WIFEXITED(st) ? "exit status" : "signal",
+				  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	return 0;
 }

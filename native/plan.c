@@ -36,6 +36,7 @@ static const struct op_info ops[] = {
 	{OP_CGROUP_JOIN, "CGROUP_JOIN", "s", F_POST},
 	{OP_BPF_DEVICES, "BPF_DEVICES", "sb", F_POST},
 	{OP_IDMAP_MOUNT, "IDMAP_MOUNT", "ssi", F_POST},
+	{OP_IDMAP_TOOL, "IDMAP_TOOL", "s#s", F_POST},
 	{OP_UNSHARE, "UNSHARE", "i", 0},
 	{OP_BECOME_ROOT, "BECOME_ROOT", "", 0},
 	{OP_SYNC, "SYNC", "s", 0},
@@ -290,6 +291,10 @@ static int check_order(struct cur *c, const struct op *op, const struct op_info 
 			return bad(c, op->offset, "more than %d IDMAP_MOUNT ops", DETACHED_MAX);
 		if (op->a[2].i & ~(int64_t)IDMAP_RECURSIVE)
 			return bad(c, op->offset, "IDMAP_MOUNT flags 0x%llx: only bit 0 (recursive) is defined", (unsigned long long)op->a[2].i);
+		break;
+	case OP_IDMAP_TOOL:
+		if (op->a[1].i > IDMAP_TOOL_MAX_ARGS)
+			return bad(c, op->offset, "IDMAP_TOOL has %lld arguments, at most %d", (long long)op->a[1].i, IDMAP_TOOL_MAX_ARGS);
 		break;
 	case OP_MOUNT_DETACHED:
 		if (op->a[1].i < 0 || op->a[1].i >= o->idmaps)

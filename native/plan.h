@@ -30,6 +30,7 @@ enum op_code {
 	OP_CGROUP_JOIN = 14,
 	OP_BPF_DEVICES = 15,
 	OP_IDMAP_MOUNT = 16,
+	OP_IDMAP_TOOL = 17,
 	OP_UNSHARE = 100,
 	OP_BECOME_ROOT = 101,
 	OP_SYNC = 102,
@@ -100,6 +101,7 @@ struct plan {
 #define PRESERVE_FDS_MAX 1024 /* PRESERVE_FDS count limit */
 #define IDMAP_RECURSIVE 1 /* IDMAP_MOUNT flags bit 0 */
 #define DETACHED_MAX 8 /* IDMAP_MOUNT ops per plan */
+#define IDMAP_TOOL_MAX_ARGS 1020 /* IDMAP_TOOL arguments (340 lines of 3) */
 
 /* Parses and fully validates buf. On failure returns -1 and fills err with
  * "byte <offset>: <reason>". The plan keeps pointers into buf. */

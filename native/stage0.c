@@ -110,7 +110,7 @@ static int prepare_clone(struct ctx *c, const struct op *clone_op)
 	const struct op *end = c->plan->ops + c->plan->nops;
 	for (const struct op *op = clone_op + 1; op < end; op++) {
 		if (op->code == OP_SETGROUPS || op->code == OP_UID_MAP || op->code == OP_GID_MAP || op->code == OP_BPF_DEVICES ||
-		    op->code == OP_IDMAP_MOUNT)
+		    op->code == OP_IDMAP_MOUNT || op->code == OP_IDMAP_TOOL)
 			need_root = 1;
 		if (op->code != OP_CGROUP_JOIN)
 			continue;
@@ -201,6 +201,7 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_CGROUP_JOIN: return cgroup_join(c, op);
 	case OP_BPF_DEVICES: return op_bpf_devices(c, op);
 	case OP_IDMAP_MOUNT: return op_idmap_mount(c, op);
+	case OP_IDMAP_TOOL: return op_idmap_tool(c, op);
 	}
 	return fail(ENOSYS, "op %u is not a parent op", op->code);
 }

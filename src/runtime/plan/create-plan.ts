@@ -7,7 +7,7 @@ import { deviceNodes, devOps } from './devices.js';
 import { hookOps } from './hooks.js';
 import { oomOps, rlimitOps } from './identity.js';
 import { AFTER_ROOT_SWITCH, devReadonlyOps, mountOps, rootfsPrepOps, type CgroupMountView } from './mounts.js';
-import { planNamespaces } from './namespaces.js';
+import { planNamespaces, type IdmapTools } from './namespaces.js';
 import { propagationFlag } from './mount-options.js';
 import type { Plan, PlanOp } from './ops.js';
 import { processOps } from './process-ops.js';
@@ -31,6 +31,8 @@ export interface CreatePlanInput {
   syncForHooks: boolean;
   /** with a user namespace: the rootfs is an idmapped mount of itself (kernel >= 5.12) */
   idmapRootfs?: boolean;
+  /** the maps are written by newuidmap/newgidmap (an unprivileged caller) */
+  idmapTools?: IdmapTools;
   /** `--preserve-fds N`: the caller's fds 3..3+N-1 reach the process as 3.. */
   preserveFds?: number;
 }
@@ -67,7 +69,7 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   const proc = spec.process;
   if (!proc) throw new Error('process is required');
   const rootfs = spec.root?.path ?? '';
-  const ns = planNamespaces(linux);
+  const ns = planNamespaces(linux, input.idmapTools);
   const mounts = spec.mounts ?? [];
 
   const parent: PlanOp[] = [...ns.beforeClone];

@@ -38,7 +38,17 @@ function timeOffsetsText(linux: Linux): string {
   return lines.join('\n');
 }
 
-export function planNamespaces(linux: Linux): NamespacePlan {
+/** newuidmap/newgidmap, for a caller who may not write the maps itself (not root). */
+export interface IdmapTools {
+  newuidmap: string;
+  newgidmap: string;
+}
+
+function toolArgs(maps: Linux['uidMappings']): string[] {
+  return (maps ?? []).flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)]);
+}
+
+export function planNamespaces(linux: Linux, idmapTools?: IdmapTools): NamespacePlan {
   const namespaces = linux.namespaces ?? [];
   const fresh = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
   const joined = JOIN_ORDER.flatMap((type) => namespaces.filter((n) => n.type === type && n.path));
@@ -59,7 +69,14 @@ export function planNamespaces(linux: Linux): NamespacePlan {
     if (offsets) beforeClone.push({ op: 'TIMENS_OFFSETS', args: [offsets] });
   }
   const afterClone: PlanOp[] = [];
-  if (fresh.has('user')) {
+  if (fresh.has('user') && idmapTools) {
+    // the setuid tools check the ranges against /etc/subuid and /etc/subgid, and newgidmap
+    // handles setgroups itself
+    const uid = toolArgs(linux.uidMappings);
+    const gid = toolArgs(linux.gidMappings);
+    afterClone.push({ op: 'IDMAP_TOOL', args: [idmapTools.newuidmap, uid.length, ...uid] });
+    afterClone.push({ op: 'IDMAP_TOOL', args: [idmapTools.newgidmap, gid.length, ...gid] });
+  } else if (fresh.has('user')) {
     afterClone.push({ op: 'UID_MAP', args: [mapText(linux.uidMappings)] });
     afterClone.push({ op: 'GID_MAP', args: [mapText(linux.gidMappings)] });
   }

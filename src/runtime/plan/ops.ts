@@ -23,6 +23,7 @@ export const Op = {
   CGROUP_JOIN: 14,
   BPF_DEVICES: 15,
   IDMAP_MOUNT: 16,
+  IDMAP_TOOL: 17,
   // child ops
   UNSHARE: 100,
   BECOME_ROOT: 101,
