@@ -4,13 +4,14 @@
 // difference is normalised away where it is defined, with the reason.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeBundle } from '../support/bundle.js';
 import { hasBusybox, tempDir } from '../support/busybox.js';
 import { isRoot } from '../support/cli.js';
 import { DifferentialRunner, hasRunc, leftoverCgroups, removeCgroupParent, type RunResult } from '../support/differential.js';
+import { hostMountsUnder } from '../support/leftovers.js';
 import { installProbe, lineDiff, normaliseProbe } from '../support/probe.js';
 import { CASES, type CaseEnv, type DiffCase, type KnownDifference } from './differential-cases.js';
 
@@ -119,6 +120,8 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
   };
   let tmpfsMounted = false;
   let netnsAdded = false;
+  // `ip netns add` makes /run/netns a shared bind mount of itself (and the dir) if it is not one
+  let netnsDirBefore = { existed: true, mounted: true };
   let knownNs: Record<string, string> = {};
   let holderBundle = '';
 
@@ -130,6 +133,7 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
     writeFileSync(join(env.rbindSource, 'sub/in-submount'), 'sub\n');
     mkdirSync(env.hostTarget);
     writeFileSync(join(env.hostTarget, 'marker'), 'host\n');
+    netnsDirBefore = { existed: existsSync('/run/netns'), mounted: hostMountsUnder('/run/netns').includes('/run/netns') };
     execFileSync('ip', ['netns', 'add', netnsName]);
     netnsAdded = true;
     knownNs = hostNamespaces();
@@ -157,6 +161,15 @@ describe('differential: runc vs corral oci', { skip: skipReason(), concurrency: 
     if (netnsAdded) {
       const r = spawnSync('ip', ['netns', 'delete', netnsName], { encoding: 'utf8' });
       if (r.status !== 0) problems.push(`ip netns delete ${netnsName}: ${r.stderr}`);
+      const empty = existsSync('/run/netns') && readdirSync('/run/netns').length === 0;
+      if (empty && !netnsDirBefore.mounted) spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });
+      if (empty && !netnsDirBefore.existed) {
+        try {
+          rmdirSync('/run/netns');
+        } catch {
+          // still mounted or used meanwhile: leave it
+        }
+      }
     }
     rmSync(work, { recursive: true, force: true });
     if (holderBundle) rmSync(holderBundle, { recursive: true, force: true });
