@@ -5,9 +5,10 @@
 // the attacker could use, and the host's binaries must hash the same afterwards.
 // Also the "#!/proc/self/exe" variant: the container's command re-executes the helper.
 import assert from 'node:assert/strict';
-import { writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Result } from '../support/cli.js';
 import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget, UNPRIVILEGED } from '../support/escape.js';
 
 // What a helper caught before its exec may hold: pipes and sockets to the runtime, /dev/null,
@@ -17,7 +18,15 @@ import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarg
 // (the host root) or any other host file.
 const harmless = (name: string) => new RegExp(`^(pipe|socket|anon_inode):|^/dev/(null|pts/\\d+|ptmx)$|^/sys/fs/cgroup/.*/${name}/cgroup\\.procs$`);
 const HUNT_SECONDS = 6;
+// the hunter reports to a file: its stdout is drained only while no attach blocks the test
+const HUNT_OUT = '/hunt.out';
 const ATTACHES = 25;
+
+async function report(hunter: Promise<Result>, rootfs: string): Promise<Result> {
+  const r = await hunter;
+  assert.equal(r.code, 0, r.stderr);
+  return { ...r, stdout: readFileSync(join(rootfs, HUNT_OUT.slice(1)), 'utf8') };
+}
 
 function evilScript(rootfs: string): void {
   writeFileSync(join(rootfs, 'evil'), '#!/proc/self/exe\n');
@@ -54,11 +63,10 @@ describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching help
     try {
       evilScript(c.rootfs);
       c.start();
-      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS), HUNT_OUT]);
       await new Promise((r) => setTimeout(r, 500));
       for (let i = 0; i < ATTACHES; i++) c.attach(i % 5 === 4 ? ['/evil'] : ['true']);
-      const r = await hunter;
-      assert.equal(r.code, 0, r.stderr);
+      const r = await report(hunter, c.rootfs);
       if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
       const { seen, traced } = judge(r.stdout, { ptraceAllowed: true, name: c.name });
       t.diagnostic(`helpers caught before exec: ${seen}, of them traced: ${traced}`);
@@ -74,11 +82,10 @@ describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching help
     try {
       evilScript(c.rootfs);
       c.start();
-      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      const hunter = c.attachAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS), HUNT_OUT]);
       await new Promise((r) => setTimeout(r, 500));
       for (let i = 0; i < ATTACHES; i++) c.attach(i % 5 === 4 ? ['/evil'] : ['true']);
-      const r = await hunter;
-      assert.equal(r.code, 0, r.stderr);
+      const r = await report(hunter, c.rootfs);
       if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);
       const { seen } = judge(r.stdout, { ptraceAllowed: false, name: c.name });
       t.diagnostic(`helpers caught before exec: ${seen}`);
@@ -93,11 +100,10 @@ describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching help
     try {
       evilScript(c.rootfs);
       c.start();
-      const hunter = c.execAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS)]);
+      const hunter = c.execAsync([PROBE_IN_CONTAINER, 'hunt', String(HUNT_SECONDS), HUNT_OUT]);
       await new Promise((r) => setTimeout(r, 500));
       for (let i = 0; i < ATTACHES; i++) c.exec(i % 5 === 4 ? ['/evil'] : ['true']);
-      const r = await hunter;
-      assert.equal(r.code, 0, r.stderr);
+      const r = await report(hunter, c.rootfs);
       const { seen } = judge(r.stdout, { ptraceAllowed: false, name: c.id });
       t.diagnostic(`helpers caught before exec: ${seen}`);
       if (process.env.ESCAPE_DUMP) t.diagnostic(r.stdout);

