@@ -10,6 +10,7 @@ import type { HelperSession, StdioSlot } from '../runtime/helper.js';
 import { start } from '../runtime/start.js';
 import { CleanupError, CorralError } from '../util/errors.js';
 import { corralCommand } from '../util/self.js';
+import { containerTtys } from './config/launch.js';
 import { loadForStart } from './launch.js';
 import { lockContainer } from './lock.js';
 import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
@@ -65,7 +66,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
   const foreground = opts.foreground === true;
   const stdio: [StdioSlot, StdioSlot, StdioSlot] = foreground ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'ignore', 'ignore'];
   if (oci.launch.ttys > 0 && oci.spec.process) {
-    const ttys = oci.launch.ttyPaths.map((p) => p.replace(/^\/dev\//, '')).join(' ');
+    const ttys = containerTtys(oci.launch.ttys, consoleEnabled);
     oci.spec.process.env = [...(oci.spec.process.env ?? []).filter((e) => !e.startsWith('container_ttys=')), `container_ttys=${ttys}`];
   }
   // the host side of the network before init exists; devices move in at the createRuntime SYNC

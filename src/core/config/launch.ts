@@ -52,6 +52,16 @@ const DEFAULT_HALT = 30;
 const DEFAULT_REBOOT = 2;
 const DEFAULT_STOP = 9;
 
+/**
+ * container_ttys for init, as LXC sets it: the ttys' names in the container's devpts
+ * ("pts/1 pts/2 ..."), which is what systemd's getty generator starts container-getty@N
+ * for (it ignores other names). The monitor's plan allocates /dev/console first (pts/0),
+ * then tty1..N, in a devpts instance of the container's own.
+ */
+export function containerTtys(ttys: number, console: boolean): string {
+  return Array.from({ length: ttys }, (_, i) => `pts/${console ? i + 1 : i}`).join(' ');
+}
+
 function ttyPaths(cfg: LxcConfig): string[] {
   return Array.from({ length: cfg.ttyMax }, (_, i) => (cfg.ttyDir ? `/dev/${cfg.ttyDir}/tty${i + 1}` : `/dev/tty${i + 1}`));
 }

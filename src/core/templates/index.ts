@@ -1,5 +1,6 @@
 import { CorralError } from '../../util/errors.js';
 import { busyboxTemplate } from './busybox.js';
+import { debianTemplate } from './debian.js';
 import { externalTemplate, findExternalTemplate } from './external.js';
 import { localTemplate } from './local.js';
 import { noneTemplate } from './none.js';
@@ -7,7 +8,7 @@ import type { Template } from './types.js';
 
 export type { Template, TemplateContext, TemplateResult } from './types.js';
 
-export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, noneTemplate, localTemplate];
+export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, debianTemplate, noneTemplate, localTemplate];
 
 export function findTemplate(name: string): Template {
   const builtin = BUILTIN_TEMPLATES.find((t) => t.name === name);
