@@ -3,7 +3,7 @@
 // device of the test's moved in). No traffic is sent anywhere.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hasBusybox } from '../support/busybox.js';
@@ -14,7 +14,7 @@ const skip = !isRoot() ? 'needs root' : !hasBusybox() ? 'needs busybox-static' :
 
 const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
 
-describe('lxc.net types none, empty, macvlan, phys', { skip }, () => {
+describe('lxc.net types none, empty, macvlan, phys, and a veth in a user namespace', { skip }, () => {
   const e = skip ? undefined! : netEnv('nettypes');
   const tag = skip ? '' : e.bridge.slice(3);
   const parent = `crp${tag}`;
@@ -22,10 +22,17 @@ describe('lxc.net types none, empty, macvlan, phys', { skip }, () => {
   const physA = `crx${tag}`;
   const physB = `cry${tag}`;
   const names: string[] = [];
+  const bridges: string[] = [];
   const made = [parent, peer, physA, physB];
 
   let hostAddrs = '';
-  const addrsOfHost = () => JSON.stringify(JSON.parse(spawnSync('ip', ['-json', 'addr'], { encoding: 'utf8' }).stdout).filter((l: { ifname: string }) => !made.includes(l.ifname)).map((l: { ifname: string; addr_info: unknown }) => [l.ifname, l.addr_info]));
+  // the host's own interfaces (not bridges and veths that tests, ours or others', come and go with)
+  const addrsOfHost = () =>
+    JSON.stringify(
+      (JSON.parse(spawnSync('ip', ['-json', 'addr'], { encoding: 'utf8' }).stdout) as { ifname: string; addr_info: unknown }[])
+        .filter((l) => !made.includes(l.ifname) && !/^(crl|veth|vcrl|mcrl)/.test(l.ifname))
+        .map((l) => [l.ifname, l.addr_info]),
+    );
 
   before(() => {
     hostAddrs = addrsOfHost();
@@ -40,10 +47,11 @@ describe('lxc.net types none, empty, macvlan, phys', { skip }, () => {
       e.corral(['stop', '-n', n, '-k']);
       e.corral(['destroy', '-n', n, '-f']);
     }
+    for (const b of bridges) e.corral(['net', 'down', '--bridge', b, '--purge']);
     const links = hostLinks();
     const ours = made.filter((n) => links.some((l) => l.ifname === n));
     for (const n of ours) ip('link', 'del', n);
-    const left = netLeftovers(e, []);
+    const left = [e.bridge, ...bridges].flatMap((bridge) => netLeftovers({ ...e, bridge }, []));
     e.cleanup();
     assert.deepEqual(left, []);
     assert.equal(addrsOfHost(), hostAddrs, "the host's own interfaces kept their addresses");
@@ -104,6 +112,27 @@ describe('lxc.net types none, empty, macvlan, phys', { skip }, () => {
     assert.match(info, /^IP:\s+fd42:dead:beef::5$/m);
     assert.match(info, /^Link:\s+mv0$/m);
     assert.equal(e.corral(['stop', '-n', name, '-k']).code, 0);
+  });
+
+  test('in a user namespace the veth lands in a network namespace its root owns', () => {
+    const name = `userns-${process.pid}`;
+    const sub = freeSubnet();
+    const bridge = `${e.bridge}u`;
+    bridges.push(bridge);
+    assert.equal(e.corral(['net', 'up', '--bridge', bridge, '--ipv4', sub.cidr, '--no-nat', '--no-upstream']).code, 0);
+    names.push(name);
+    const conf = e.configFile(name, ['lxc.net.0.type = veth', `lxc.net.0.link = ${bridge}`, 'lxc.net.0.flags = up', 'lxc.idmap = u 0 100000 65536', 'lxc.idmap = g 0 100000 65536']);
+    assert.equal(e.corral(['create', '-n', name, '-t', 'busybox', '-f', conf]).code, 0);
+    // the mapped root must be able to reach its rootfs through the test's temporary directory
+    chmodSync(e.base, 0o711);
+    const r = e.corral(['start', '-n', name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(inside(name, 'cat', '/proc/self/uid_map'), /^\s*0\s+100000\s+65536/);
+    assert.match(inside(name, 'ip', 'addr', 'show', 'eth0'), new RegExp(`inet ${sub.base.replace(/\./g, '\\.')}\\.2/24`));
+    const mtu = e.corral(['attach', '-n', name, '--', 'ip', 'link', 'set', 'eth0', 'mtu', '1300']);
+    assert.equal(mtu.code, 0, `the container's root changes its own interface: ${mtu.stderr}`);
+    assert.equal(e.corral(['stop', '-n', name, '-k']).code, 0);
+    assert.equal(e.corral(['destroy', '-n', name]).code, 0);
   });
 
   test('phys moves a device of the host in under its new name; after stop it is not left renamed', async () => {

@@ -102,6 +102,7 @@ function fakeHost(failOn?: RegExp): NetHost & { batches: { lines: string[]; ns?:
     routes: () => [],
     nft() {},
     nftHasTable: () => false,
+    nftTables: () => [],
   };
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bigToIp, contains, ipToBig, overlaps, parseIfAddress, parsePrefix, prefixOf } from '../../src/core/net/cidr.js';
 import { allocate, emptyLeases, withoutContainer, withoutGone, type LeaseFile, type Subnets } from '../../src/core/net/ipam.js';
+import { dnsName } from '../../src/core/net/leases.js';
 
 describe('cidr', () => {
   test('IPv4 and IPv6 round trips, with :: for the longest zero run', () => {
@@ -99,4 +100,10 @@ describe('IPAM', () => {
     assert.deepEqual(r.gone.map((l) => l.name), ['a']);
     assert.deepEqual(r.file.leases.map((l) => l.name), ['b']);
   });
+});
+
+test('container names become DNS labels', () => {
+  assert.equal(dnsName('Web.1_a+b'), 'web-1-a-b');
+  assert.equal(dnsName('u1'), 'u1');
+  assert.equal(dnsName('_'), 'container');
 });

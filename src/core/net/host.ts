@@ -39,6 +39,8 @@ export interface NetHost {
   nft(text: string, what: string): void;
   /** does this nft table exist (family, name) */
   nftHasTable(family: string, name: string): boolean;
+  /** the names of the tables of a family */
+  nftTables(family: string): string[];
 }
 
 function run(cmd: string, args: string[], input?: string): RunResult {
@@ -98,6 +100,10 @@ export const realHost: NetHost = {
   },
   nftHasTable(family, name) {
     return run('nft', ['list', 'table', family, name]).code === 0;
+  },
+  nftTables(family) {
+    const r = run('nft', ['list', 'tables', family]);
+    return r.code === 0 ? [...r.stdout.matchAll(/^table \S+ (\S+)$/gm)].map((m) => m[1]!) : [];
   },
 };
 

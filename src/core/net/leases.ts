@@ -11,6 +11,17 @@ import type { NetPaths } from './paths.js';
 import type { ManagedLink } from './plan.js';
 import type { Attachment } from './records.js';
 
+/** A DNS label for the container's name (names may hold '.', '_' and '+'). */
+export function dnsName(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'container'
+  );
+}
+
 const configExists = (l: Lease) => existsSync(join(l.lxcpath, l.name, 'config'));
 
 function staticOf(dev: NetDevice, family: 4 | 6): string | undefined {
@@ -39,7 +50,7 @@ export function allocateFor(
     const had = before.leases.some((l) => l.container === key && l.device === dev.index);
     const r = allocate(
       cleaned.file,
-      { lxcpath: req.lxcpath, name: req.name, device: dev.index, hostname: req.name, mac, staticV4: staticOf(dev, 4), staticV6: staticOf(dev, 6) },
+      { lxcpath: req.lxcpath, name: req.name, device: dev.index, hostname: dnsName(req.name), mac, staticV4: staticOf(dev, 4), staticV6: staticOf(dev, 6) },
       v6 ? { v4, v6 } : { v4 },
       cfg.name,
     );
@@ -78,10 +89,4 @@ export function releaseNewLeases(paths: NetPaths, rec: Attachment): void {
 /** destroy: every lease of the container on every Corral bridge. */
 export function forgetContainer(paths: NetPaths, lxcpath: string, name: string): void {
   for (const bridge of knownBridges(paths)) release(paths, bridge, containerKey(lxcpath, name));
-}
-
-/** The leases a container holds (for info/ls of a stopped container, and status). */
-export function leasesOf(paths: NetPaths, lxcpath: string, name: string): Lease[] {
-  const key = containerKey(lxcpath, name);
-  return knownBridges(paths).flatMap((b) => readLeases(paths, b).leases.filter((l) => l.container === key));
 }

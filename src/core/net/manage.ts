@@ -9,7 +9,6 @@ import {
   chooseSubnet4,
   chooseUla,
   ensureBridgeDevice,
-  knownBridges,
   loadBridgeConfig,
   removeBridgeDevice,
   saveBridgeConfig,
@@ -66,8 +65,9 @@ function resolveConfig(host: NetHost, paths: NetPaths, name: string, s: BridgeSe
   return cfg;
 }
 
-function natBridgesUp(host: NetHost, paths: NetPaths, except: string): boolean {
-  return knownBridges(paths).some((b) => b !== except && host.nftHasTable(NFT_FAMILY, tableName(b)));
+/** Another bridge still masquerades (any Corral table, whatever settings directory made it). */
+function natBridgesUp(host: NetHost, except: string): boolean {
+  return host.nftTables(NFT_FAMILY).some((t) => t.startsWith('corral_') && t !== tableName(except));
 }
 
 /** Device, NAT, dnsmasq; on failure what this call made goes again. Caller holds the bridges lock. */
@@ -123,7 +123,7 @@ export function bridgeDown(host: NetHost, paths: NetPaths, name: string, opts: D
   withFileLock(paths.dir, 'bridges', () => {
     stopDnsmasq(dnsmasqFiles(paths, name));
     removeNat(host, name);
-    if (!natBridgesUp(host, paths, name)) restoreForwarding(paths.run);
+    if (!natBridgesUp(host, name)) restoreForwarding(paths.run);
     const link = bridgeLink(host, name);
     if (link && link.linkinfo?.info_kind === 'bridge') removeBridgeDevice(host, name);
     rmSync(bridgeRunDir(paths, name), { recursive: true, force: true });
