@@ -4,11 +4,12 @@ import { debianTemplate } from './debian.js';
 import { externalTemplate, findExternalTemplate } from './external.js';
 import { localTemplate } from './local.js';
 import { noneTemplate } from './none.js';
+import { ociTemplate } from './oci.js';
 import type { Template } from './types.js';
 
 export type { Template, TemplateContext, TemplateResult } from './types.js';
 
-export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, debianTemplate, noneTemplate, localTemplate];
+export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, debianTemplate, noneTemplate, localTemplate, ociTemplate];
 
 export function findTemplate(name: string): Template {
   const builtin = BUILTIN_TEMPLATES.find((t) => t.name === name);

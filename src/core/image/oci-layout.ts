@@ -1,0 +1,104 @@
+// An OCI image layout directory (oci-layout, index.json, blobs/<alg>/<hex>): the manifest of
+// a tag (or the only one), for this platform when the tag names an index, its image config
+// and layers, every blob checked against its digest before use.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorralError } from '../../util/errors.js';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+  platform?: { architecture?: string; os?: string; variant?: string };
+}
+
+export interface ImageConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  StopSignal?: string;
+}
+
+export interface Image {
+  config: ImageConfig;
+  layers: { path: string; mediaType: string }[];
+}
+
+const REF = 'org.opencontainers.image.ref.name';
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+
+function bad(message: string): never {
+  throw new CorralError('INVALID_ARGUMENT', message, { hint: 'is this an OCI image layout (oci-layout, index.json, blobs/)?' });
+}
+
+export function blobPath(layout: string, digest: string): string {
+  const m = /^(sha256|sha512):([0-9a-f]{64}|[0-9a-f]{128})$/.exec(digest);
+  if (!m) bad(`"${digest}" is not a digest`);
+  return join(layout, 'blobs', m[1]!, m[2]!);
+}
+
+async function verify(layout: string, d: Descriptor): Promise<string> {
+  const path = blobPath(layout, d.digest);
+  if (!existsSync(path)) bad(`blob ${d.digest} is missing from ${layout}`);
+  const [alg, want] = d.digest.split(':') as [string, string];
+  const hash = createHash(alg);
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  if (hash.digest('hex') !== want) bad(`blob ${d.digest} in ${layout} does not match its digest`);
+  if (typeof d.size === 'number' && d.size !== size) bad(`blob ${d.digest} has ${size} bytes, its descriptor says ${d.size}`);
+  return path;
+}
+
+async function json<T>(layout: string, d: Descriptor): Promise<T> {
+  const path = await verify(layout, d);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return bad(`blob ${d.digest} is not JSON`);
+  }
+}
+
+/** Choose the manifest: by tag (ref.name annotation), else the only one; indexes by platform. */
+export function pickDescriptor(manifests: Descriptor[], tag: string | undefined, arch: string): Descriptor {
+  let candidates = manifests;
+  if (tag) candidates = manifests.filter((m) => m.annotations?.[REF] === tag);
+  if (candidates.length > 1) {
+    const mine = candidates.filter((m) => !m.platform || (m.platform.os === 'linux' && m.platform.architecture === arch));
+    candidates = mine.length > 0 ? mine : candidates;
+  }
+  if (candidates.length === 0) bad(tag ? `no image tagged "${tag}"` : 'the layout has no image');
+  if (candidates.length > 1 && !candidates.every((c) => c.digest === candidates[0]!.digest)) {
+    const tags = manifests.map((m) => m.annotations?.[REF]).filter(Boolean);
+    throw new CorralError('INVALID_ARGUMENT', 'the layout holds several images', { hint: `name one: oci:DIR:TAG (${tags.join(', ') || 'no tags'})` });
+  }
+  return candidates[0]!;
+}
+
+export async function readLayout(layout: string, tag: string | undefined, arch: string): Promise<Image> {
+  if (!existsSync(join(layout, 'index.json'))) bad(`${layout} has no index.json`);
+  let index: { manifests?: Descriptor[] };
+  try {
+    index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
+  } catch {
+    return bad(`${layout}/index.json is not JSON`);
+  }
+  let desc = pickDescriptor(index.manifests ?? [], tag, arch);
+  for (let depth = 0; INDEX_TYPES.includes(desc.mediaType); depth++) {
+    if (depth > 4) bad('image indexes nested too deep');
+    const inner = await json<{ manifests?: Descriptor[] }>(layout, desc);
+    desc = pickDescriptor(inner.manifests ?? [], undefined, arch);
+  }
+  const manifest = await json<{ config?: Descriptor; layers?: Descriptor[] }>(layout, desc);
+  if (!manifest.config) bad(`manifest ${desc.digest} has no config`);
+  const image = await json<{ config?: ImageConfig }>(layout, manifest.config);
+  const layers: Image['layers'] = [];
+  for (const l of manifest.layers ?? []) layers.push({ path: await verify(layout, l), mediaType: l.mediaType });
+  return { config: image.config ?? {}, layers };
+}

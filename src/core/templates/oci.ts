@@ -1,0 +1,133 @@
+// The oci template: a container from an OCI image — a layout directory (`oci:DIR[:TAG]`) or
+// an oci-archive tarball of one (`oci-archive:FILE[:TAG]`). Layers are applied in order
+// (whiteouts, opaque directories, gzip/zstd/plain; see image/layers.ts) and the image
+// config becomes the container's init: Entrypoint + Cmd (lxc.init.cmd and lxc.execute.cmd),
+// Env, WorkingDir, User. Such a container is an application container: its command is
+// PID 1 under `corral start`, or runs under corral-init with `corral execute`.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CorralError } from '../../util/errors.js';
+import { applyLayer, compressionOf, extractTo, resolveInRoot } from '../image/layers.js';
+import { readLayout, type ImageConfig } from '../image/oci-layout.js';
+import type { Template } from './types.js';
+
+export interface OciSource {
+  kind: 'layout' | 'archive';
+  path: string;
+  tag?: string;
+}
+
+/** oci:DIR[:TAG] or oci-archive:FILE[:TAG] (a TAG has no '/'). */
+export function parseOciUrl(url: string): OciSource {
+  const m = /^(oci|oci-archive):(.+)$/.exec(url);
+  if (!m) throw new CorralError('INVALID_ARGUMENT', `"${url}" is not oci:DIR[:TAG] or oci-archive:FILE[:TAG]`);
+  let path = m[2]!;
+  let tag: string | undefined;
+  const colon = path.lastIndexOf(':');
+  if (colon > 0 && !path.slice(colon + 1).includes('/')) {
+    tag = path.slice(colon + 1) || undefined;
+    path = path.slice(0, colon);
+  }
+  return { kind: m[1] === 'oci' ? 'layout' : 'archive', path: resolve(path), tag };
+}
+
+/** One argument in the quoting lxc.init.cmd understands ('...' and "..." joined in a word). */
+export function quoteArg(arg: string): string {
+  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return arg
+    .split("'")
+    .map((part) => (part === '' ? '' : `'${part}'`))
+    .join(`"'"`) || "''";
+}
+
+function lookup(file: string, name: string): number | undefined {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && /^\d+$/.test(f[2] ?? '')) return Number(f[2]);
+    }
+  } catch {
+    // no such file in the image
+  }
+  return undefined;
+}
+
+/** User ("uid", "name", "uid:gid", "name:group") to numbers, names from the image's files. */
+export function resolveUser(user: string | undefined, rootfs: string): { uid: number; gid: number } {
+  if (!user) return { uid: 0, gid: 0 };
+  const [u = '', g] = user.split(':');
+  const uid = /^\d+$/.test(u) ? Number(u) : lookup(resolveInRoot(rootfs, 'etc/passwd'), u);
+  if (uid === undefined) throw new CorralError('INVALID_ARGUMENT', `the image's user "${u}" is not in its /etc/passwd`);
+  let gid: number | undefined;
+  if (g === undefined) {
+    const line = (() => {
+      try {
+        return readFileSync(resolveInRoot(rootfs, 'etc/passwd'), 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+      } catch {
+        return undefined;
+      }
+    })();
+    gid = line ? Number(line.split(':')[3]) : uid === 0 ? 0 : uid;
+  } else {
+    gid = /^\d+$/.test(g) ? Number(g) : lookup(resolveInRoot(rootfs, 'etc/group'), g);
+  }
+  if (gid === undefined || Number.isNaN(gid)) throw new CorralError('INVALID_ARGUMENT', `the image's group "${g}" is not in its /etc/group`);
+  return { uid, gid };
+}
+
+/** The config lines an image config gives. */
+export function ociConfig(name: string, c: ImageConfig, ids: { uid: number; gid: number }): string[] {
+  const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
+  if (argv.length === 0) throw new CorralError('INVALID_ARGUMENT', 'the image has neither Entrypoint nor Cmd', { hint: 'give the container a command: lxc.init.cmd in -f' });
+  const cmd = argv.map(quoteArg).join(' ');
+  const lines = [
+    `lxc.uts.name = ${name}`,
+    `lxc.init.cmd = ${cmd}`,
+    `lxc.execute.cmd = ${cmd}`,
+    `lxc.init.cwd = ${c.WorkingDir && c.WorkingDir.startsWith('/') ? c.WorkingDir : '/'}`,
+    `lxc.init.uid = ${ids.uid}`,
+    `lxc.init.gid = ${ids.gid}`,
+    'lxc.autodev = 1',
+    'lxc.tty.max = 0',
+    'lxc.mount.auto = cgroup:mixed proc:mixed sys:mixed',
+    `lxc.signal.halt = ${c.StopSignal && /^SIG[A-Z0-9+-]+$/.test(c.StopSignal) ? c.StopSignal : 'SIGTERM'}`,
+  ];
+  for (const env of c.Env ?? []) if (/^[^=\s]+=/.test(env) && !/[\n\r]/.test(env)) lines.push(`lxc.environment = ${env}`);
+  return lines;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+export const ociTemplate: Template = {
+  name: 'oci',
+  description: 'an OCI image: -- --url oci:DIR[:TAG] | oci-archive:FILE[:TAG]',
+  async run(ctx) {
+    const url = option(ctx.args, '--url') ?? option(ctx.args, '-u');
+    if (!url) throw new CorralError('INVALID_ARGUMENT', 'the oci template needs an image', { hint: 'corral create -n NAME -t oci -- --url oci:/path/to/layout:TAG' });
+    const src = parseOciUrl(url);
+    if (!existsSync(src.path)) throw new CorralError('NOT_FOUND', `${src.path} does not exist`);
+    mkdirSync(ctx.rootfs, { recursive: true, mode: 0o755 });
+    const work = mkdtempSync(join(ctx.path, '.oci-'));
+    try {
+      let layout = src.path;
+      if (src.kind === 'archive') {
+        ctx.progress(`unpacking ${src.path}`);
+        layout = join(work, 'layout');
+        await extractTo(src.path, layout, 'auto');
+      }
+      const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+      const image = await readLayout(layout, src.tag, arch);
+      for (const [i, layer] of image.layers.entries()) {
+        ctx.progress(`applying layer ${i + 1}/${image.layers.length}`);
+        await applyLayer(layer.path, compressionOf(layer.mediaType), ctx.rootfs, join(work, 'layer'));
+      }
+      return { config: ociConfig(ctx.name, image.config, resolveUser(image.config.User, ctx.rootfs)) };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+};

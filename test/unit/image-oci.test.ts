@@ -1,0 +1,232 @@
+// OCI images: layers applied in order (whiteouts, opaque dirs, gzip/zstd), hostile archives
+// that must never write outside the rootfs (`../`, absolute names, symlink-then-file in one
+// layer and across layers), in-root path resolution, and the oci template end to end from a
+// layout and an oci-archive built here (real GNU tar; no root needed).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { applyLayer, resolveInRoot } from '../../src/core/image/layers.js';
+import { pickDescriptor } from '../../src/core/image/oci-layout.js';
+import { ociConfig, ociTemplate, parseOciUrl, quoteArg, resolveUser } from '../../src/core/templates/oci.js';
+import { commandLine } from '../../src/core/config/values.js';
+
+const base = mkdtempSync(join(tmpdir(), 'corral-oci-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+let n = 0;
+const fresh = (what: string) => {
+  const d = join(base, `${what}-${n++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+/** A tree of files (string content), dirs (trailing /) and symlinks ({ link }). */
+type Tree = Record<string, string | { link: string }>;
+function makeTree(tree: Tree): string {
+  const d = fresh('tree');
+  for (const [path, v] of Object.entries(tree)) {
+    const p = join(d, path);
+    if (path.endsWith('/')) {
+      mkdirSync(p, { recursive: true });
+      continue;
+    }
+    mkdirSync(join(p, '..'), { recursive: true });
+    if (typeof v === 'string') writeFileSync(p, v);
+    else symlinkSync(v.link, p);
+  }
+  return d;
+}
+
+/** tar of `parts` in order: each part a tree and the member names to add from it. */
+function tarOf(parts: { dir: string; names: string[] }[], opts: string[] = []): string {
+  const file = join(fresh('tar'), 'layer.tar');
+  const args = ['-cf', file, '--numeric-owner', ...opts];
+  for (const p of parts) args.push('-C', p.dir, ...p.names);
+  execFileSync('tar', args, { stdio: 'ignore' });
+  return file;
+}
+
+/** Every path under dir (relative), symlinks not followed. */
+function listing(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    out.push(e.isSymbolicLink() ? `${rel} -> ${readlinkSync(join(dir, rel))}` : e.isDirectory() ? `${rel}/` : rel);
+    if (e.isDirectory() && !e.isSymbolicLink()) out.push(...listing(dir, rel));
+  }
+  return out;
+}
+
+async function layersOnto(rootfs: string, ...layers: string[]): Promise<void> {
+  for (const l of layers) await applyLayer(l, 'auto', rootfs, join(rootfs, '..', 'work'));
+}
+
+describe('resolveInRoot', () => {
+  test('symlinks are followed inside the root, never above it', () => {
+    const r = makeTree({ 'usr/bin/': '', bin: { link: 'usr/bin' }, abs: { link: '/usr' }, up: { link: '../../../..' }, loop: { link: 'loop' } });
+    assert.equal(resolveInRoot(r, 'bin/sh'), join(r, 'usr/bin/sh'));
+    assert.equal(resolveInRoot(r, 'abs/bin'), join(r, 'usr/bin'));
+    assert.equal(resolveInRoot(r, 'up/etc/passwd'), join(r, 'etc/passwd'));
+    assert.equal(resolveInRoot(r, '../../etc'), join(r, 'etc'));
+    assert.throws(() => resolveInRoot(r, 'loop/x'), /too many levels/);
+  });
+});
+
+describe('layers', () => {
+  test('in order, with whiteouts and opaque directories', async () => {
+    const rootfs = fresh('rootfs');
+    const l1 = makeTree({ 'a/x': '1', 'a/y': '1', 'b/z': '1', 'c/keep': '1', 'usr/bin/': '', bin: { link: 'usr/bin' } });
+    const l2 = makeTree({ 'a/.wh.x': '', 'b/.wh..wh..opq': '', 'b/new': '2', 'c/keep': '2', 'bin/tool': '2' });
+    await layersOnto(rootfs, tarOf([{ dir: l1, names: ['.'] }]), tarOf([{ dir: l2, names: ['.'] }]));
+    assert.deepEqual(listing(rootfs), ['a/', 'a/y', 'b/', 'b/new', 'bin -> usr/bin', 'c/', 'c/keep', 'usr/', 'usr/bin/', 'usr/bin/tool']);
+    assert.equal(readFileSync(join(rootfs, 'c/keep'), 'utf8'), '2');
+  });
+
+  test('gzip and zstd layers', async () => {
+    const rootfs = fresh('rootfs');
+    const t = makeTree({ 'etc/one': '1', 'etc/two': '2' });
+    const gz = tarOf([{ dir: t, names: ['etc/one'] }], ['-z']);
+    const zst = tarOf([{ dir: t, names: ['etc/two'] }], ['--zstd']);
+    await applyLayer(gz, 'gzip', rootfs, join(base, 'work-gz'));
+    await applyLayer(zst, 'zstd', rootfs, join(base, 'work-zst'));
+    assert.deepEqual(listing(rootfs), ['etc/', 'etc/one', 'etc/two']);
+  });
+
+  test('hostile archives never write outside the rootfs', async () => {
+    const outside = fresh('outside');
+    const parent = fresh('hostile');
+    const rootfs = join(parent, 'rootfs');
+    mkdirSync(rootfs);
+    const victim = join(outside, 'victim');
+    writeFileSync(victim, 'untouched');
+    // ../ and absolute member names (tar -P keeps them as given)
+    const up = makeTree({ [`x${outside}/victim`]: 'pwned' });
+    const dotdot = tarOf([{ dir: join(up, 'x'), names: [`../x${outside}/victim`, `..${'/..'.repeat(10)}${outside}/victim`] }], ['-P']);
+    const abs = tarOf([{ dir: up, names: [`x${outside}/victim`] }], ['-P', '--transform', `s,^x,,`]);
+    // symlink-then-file in one archive: evil -> outside, then evil/victim
+    const link = makeTree({ evil: { link: outside } });
+    const file = makeTree({ 'evil/victim': 'pwned', 'rel/': '' });
+    const relLink = makeTree({ rel: { link: '../../../../../../..' + outside } });
+    const oneLayer = tarOf([{ dir: link, names: ['evil'] }, { dir: file, names: ['evil/victim'] }]);
+    const relOne = tarOf([{ dir: relLink, names: ['rel'] }, { dir: makeTree({ 'rel/victim': 'pwned' }), names: ['rel/victim'] }]);
+    for (const hostile of [dotdot, abs, oneLayer, relOne]) {
+      await applyLayer(hostile, 'none', rootfs, join(parent, 'work')).catch(() => undefined);
+    }
+    // and across layers: a symlink in one layer, a file through it in the next
+    const crossA = tarOf([{ dir: makeTree({ lnk: { link: outside }, up: { link: '../../../../..' } }), names: ['lnk', 'up'] }]);
+    const crossB = tarOf([{ dir: makeTree({ 'lnk/victim': 'pwned', [`up${outside}/victim`]: 'pwned' }), names: ['lnk/victim', `up${outside}/victim`] }]);
+    await applyLayer(crossA, 'none', rootfs, join(parent, 'work'));
+    await applyLayer(crossB, 'none', rootfs, join(parent, 'work'));
+    assert.equal(readFileSync(victim, 'utf8'), 'untouched');
+    assert.deepEqual(readdirSync(outside), ['victim']);
+    assert.deepEqual(readdirSync(parent).sort(), ['rootfs'], 'nothing beside the rootfs either');
+    // what went through the symlinks landed inside, where a chroot would have put it
+    assert.equal(readFileSync(join(rootfs, outside, 'victim'), 'utf8'), 'pwned');
+    assert.ok(lstatSync(join(rootfs, 'lnk')).isSymbolicLink());
+  });
+});
+
+describe('oci image config', () => {
+  test('urls, quoting, users, config lines', () => {
+    assert.deepEqual(parseOciUrl('oci:/x/layout:v1'), { kind: 'layout', path: '/x/layout', tag: 'v1' });
+    assert.deepEqual(parseOciUrl('oci-archive:/x/img.tar'), { kind: 'archive', path: '/x/img.tar', tag: undefined });
+    assert.throws(() => parseOciUrl('docker://x'), /oci:DIR/);
+    for (const args of [['/bin/sh', '-c', "echo 'it''s' \"q\" $HOME"], ['a b', ''], ["'"]]) {
+      assert.deepEqual(commandLine(args.map(quoteArg).join(' ')), args);
+    }
+    const r = makeTree({ 'etc/passwd': 'root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/app:/bin/sh\n', 'etc/group': 'root:x:0:\nstaff:x:50:\n' });
+    assert.deepEqual(resolveUser(undefined, r), { uid: 0, gid: 0 });
+    assert.deepEqual(resolveUser('app', r), { uid: 1000, gid: 1001 });
+    assert.deepEqual(resolveUser('app:staff', r), { uid: 1000, gid: 50 });
+    assert.deepEqual(resolveUser('123:45', r), { uid: 123, gid: 45 });
+    assert.throws(() => resolveUser('nobody', r), /not in its \/etc\/passwd/);
+    const lines = ociConfig('c1', { Entrypoint: ['/bin/app'], Cmd: ['--flag', 'a b'], Env: ['PATH=/bin', 'X=1'], WorkingDir: '/app' }, { uid: 1000, gid: 1001 });
+    assert.ok(lines.includes("lxc.init.cmd = /bin/app --flag 'a b'"));
+    assert.ok(lines.includes("lxc.execute.cmd = /bin/app --flag 'a b'"));
+    assert.ok(lines.includes('lxc.init.cwd = /app'));
+    assert.ok(lines.includes('lxc.init.uid = 1000'));
+    assert.ok(lines.includes('lxc.environment = X=1'));
+    assert.throws(() => ociConfig('c1', {}, { uid: 0, gid: 0 }), /neither Entrypoint nor Cmd/);
+  });
+
+  test('several images need a tag; an index is resolved by platform', () => {
+    const d = (digest: string, tag?: string, arch?: string) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest,
+      size: 1,
+      ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
+      ...(arch ? { platform: { os: 'linux', architecture: arch } } : {}),
+    });
+    assert.equal(pickDescriptor([d('a', 'v1'), d('b', 'v2')], 'v2', 'amd64').digest, 'b');
+    assert.throws(() => pickDescriptor([d('a', 'v1'), d('b', 'v2')], undefined, 'amd64'), /several images/);
+    assert.equal(pickDescriptor([d('a', undefined, 'arm64'), d('b', undefined, 'amd64')], undefined, 'amd64').digest, 'b');
+    assert.throws(() => pickDescriptor([d('a', 'v1')], 'v9', 'amd64'), /no image tagged/);
+  });
+});
+
+/** An OCI layout with the given layers (tar files) and image config. */
+function buildLayout(layers: { file: string; mediaType: string }[], config: object, tag: string): string {
+  const dir = fresh('layout');
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const blob = (data: Buffer) => {
+    const hex = createHash('sha256').update(data).digest('hex');
+    writeFileSync(join(dir, 'blobs/sha256', hex), data);
+    return { digest: `sha256:${hex}`, size: data.length };
+  };
+  const cfg = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [] } })));
+  const manifest = blob(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, ...blob(readFileSync(l.file)) })),
+  })));
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+  }));
+  return dir;
+}
+
+describe('the oci template', () => {
+  const l1 = tarOf([{ dir: makeTree({ 'bin/app': '#!/bin/sh\n', 'etc/passwd': 'root:x:0:0::/root:/bin/sh\nweb:x:33:33::/srv:/bin/sh\n', 'srv/old': 'x' }), names: ['.'] }], ['-z']);
+  const l2 = tarOf([{ dir: makeTree({ 'srv/.wh.old': '', 'srv/index.html': 'hi' }), names: ['.'] }], ['--zstd']);
+  const layers = [
+    { file: l1, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
+    { file: l2, mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' },
+  ];
+  const config = { Entrypoint: ['/bin/app'], Cmd: ['serve'], Env: ['PATH=/bin', 'MODE=prod'], WorkingDir: '/srv', User: 'web' };
+
+  async function create(url: string): Promise<{ rootfs: string; config: string[]; path: string }> {
+    const path = fresh('container');
+    const rootfs = join(path, 'rootfs');
+    const r = await ociTemplate.run({ name: 'web1', path, rootfs, args: ['--url', url], progress: () => {} });
+    return { rootfs, config: r.config, path };
+  }
+
+  test('from a layout directory', async () => {
+    const layout = buildLayout(layers, config, 'v1');
+    const c = await create(`oci:${layout}:v1`);
+    assert.deepEqual(listing(c.rootfs), ['bin/', 'bin/app', 'etc/', 'etc/passwd', 'srv/', 'srv/index.html']);
+    assert.ok(c.config.includes('lxc.init.cmd = /bin/app serve'));
+    assert.ok(c.config.includes('lxc.init.cwd = /srv'));
+    assert.ok(c.config.includes('lxc.init.uid = 33'));
+    assert.ok(c.config.includes('lxc.environment = MODE=prod'));
+    assert.deepEqual(readdirSync(c.path), ['rootfs'], 'no work directory left');
+  });
+
+  test('from an oci-archive, and a corrupted blob is refused', async () => {
+    const layout = buildLayout(layers, config, 'v1');
+    const archive = join(fresh('archive'), 'img.tar');
+    execFileSync('tar', ['-cf', archive, '-C', layout, '.']);
+    const c = await create(`oci-archive:${archive}`);
+    assert.ok(existsSync(join(c.rootfs, 'srv/index.html')));
+    const blobs = join(layout, 'blobs/sha256');
+    const layerBlob = readdirSync(blobs).find((f) => readFileSync(join(blobs, f)).equals(readFileSync(l2)))!;
+    writeFileSync(join(blobs, layerBlob), 'corrupt');
+    await assert.rejects(create(`oci:${layout}`), /does not match its digest/);
+  });
+});
