@@ -15,7 +15,7 @@ import { startContainer } from '../src/core/start.js';
 import { stopContainer } from '../src/core/stop.js';
 import { ContainerStore } from '../src/core/store.js';
 import { CORRAL } from '../test/support/cli.js';
-import { median } from './oci-run.js';
+import { median } from './stats.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);

@@ -11,6 +11,7 @@ import { run } from '../src/runtime/run.js';
 import { defaultSpec } from '../src/runtime/spec/default.js';
 import { makeBusyboxRootfs, tempDir } from '../test/support/busybox.js';
 import { CORRAL } from '../test/support/cli.js';
+import { median } from './stats.js';
 
 interface Sample {
   name: string;
@@ -38,12 +39,6 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): numbe
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
   return ms;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function main(): Promise<void> {
