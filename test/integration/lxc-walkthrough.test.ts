@@ -2,7 +2,7 @@
 // info, start, attach, stop, destroy — asserting what a user would check.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -106,6 +106,27 @@ describe('the LXC walkthrough with the lxc-* names', { skip }, () => {
     assert.match(answer, /42/);
     const tty = await monitorTalk(socket, 'console 1 24 80\n', '\n', 800);
     assert.match(tty, /login:/);
+  });
+
+  test('lxc.console.logfile records what the container writes to its console', () => {
+    const logged = `${name}-log`;
+    const log = join(lxc.lxcpath, '..', 'console.log');
+    const conf = join(lxc.lxcpath, '..', 'console.conf');
+    writeFileSync(conf, `lxc.net.0.type = empty\nlxc.console.logfile = ${log}\n`);
+    try {
+      assert.equal(lxc.run('lxc-create', ['-n', logged, '-t', 'busybox', '-f', conf]).code, 0);
+      assert.equal(lxc.run('lxc-start', ['-n', logged]).code, 0);
+      assert.equal(lxc.run('lxc-attach', ['-n', logged, '--', 'sh', '-c', 'echo hello-from-the-console > /dev/console']).code, 0);
+      let text = '';
+      for (let i = 0; i < 100 && !text.includes('hello-from-the-console'); i++) {
+        execFileSync('sleep', ['0.05']);
+        text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      }
+      assert.match(text, /hello-from-the-console/);
+    } finally {
+      lxc.run('lxc-stop', ['-n', logged, '-k']);
+      lxc.run('lxc-destroy', ['-n', logged, '-f']);
+    }
   });
 
   test('lxc-freeze and lxc-unfreeze', () => {
