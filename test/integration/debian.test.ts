@@ -6,7 +6,8 @@
 // halt by SIGRTMIN+3, destroy, and nothing left behind. Skipped with the reason when
 // debootstrap is missing or the Debian mirror cannot be reached.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { isRoot } from '../support/cli.js';
@@ -16,6 +17,21 @@ import { forceNetCleanup, freeSubnet, hasNetTools, netEnv, netLeftovers } from '
 const skip = !isRoot() ? 'needs root' : !existsSync('/usr/sbin/debootstrap') ? 'needs debootstrap (apt-get install debootstrap)' : !hasNetTools() ? 'needs iproute2, dnsmasq-base, nftables, util-linux' : false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One request to the monitor's socket, then a line of input, reading what comes back for a while. */
+function monitorTalk(socket: string, request: string, input: string, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const s = connect(socket, () => s.write(request));
+    s.on('data', (d) => (out += d.toString()));
+    s.on('error', reject);
+    setTimeout(() => s.write(input), 200);
+    setTimeout(() => {
+      s.destroy();
+      resolve(out);
+    }, ms);
+  });
+}
 
 describe('a Debian container booting systemd', { skip, timeout: 300_000 }, () => {
   const e = skip ? undefined! : netEnv('debian');
@@ -132,6 +148,16 @@ describe('a Debian container booting systemd', { skip, timeout: 300_000 }, () =>
     assert.equal(r.stdout.trim(), `/root|/root|lxc|0|${name}`);
     const i = e.corral(['attach', '-n', name], { input: 'echo attached-$((6*7))\nexit\n' });
     assert.match(i.stdout, /attached-42/);
+  });
+
+  test('the console and the ttys show a getty login', async (t) => {
+    if (!need(t)) return;
+    const runDir = readdirSync('/run/corral/lxc').map((d) => join('/run/corral/lxc', d, name)).find((d) => existsSync(d));
+    assert.ok(runDir);
+    for (const n of [0, 1]) {
+      const answer = await monitorTalk(join(runDir, 'mon.sock'), `console ${n} 24 80\n`, '\n', 1000);
+      assert.match(answer, /login:/, `console ${n}: ${answer}`);
+    }
   });
 
   test('reboot inside starts it again', async (t) => {
