@@ -4,7 +4,6 @@
 // layout and an oci-archive built here (real GNU tar; no root needed).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { applyLayer, resolveInRoot } from '../../src/core/image/layers.js';
 import { pickDescriptor } from '../../src/core/image/oci-layout.js';
 import { ociConfig, ociTemplate, parseOciUrl, quoteArg, resolveUser } from '../../src/core/templates/oci.js';
 import { commandLine } from '../../src/core/config/values.js';
+import { buildLayout as buildLayoutIn } from '../support/oci-layout.js';
 
 const base = mkdtempSync(join(tmpdir(), 'corral-oci-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -167,28 +167,8 @@ describe('oci image config', () => {
   });
 });
 
-/** An OCI layout with the given layers (tar files) and image config. */
 function buildLayout(layers: { file: string; mediaType: string }[], config: object, tag: string): string {
-  const dir = fresh('layout');
-  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
-  const blob = (data: Buffer) => {
-    const hex = createHash('sha256').update(data).digest('hex');
-    writeFileSync(join(dir, 'blobs/sha256', hex), data);
-    return { digest: `sha256:${hex}`, size: data.length };
-  };
-  const cfg = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [] } })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
-    layers: layers.map((l) => ({ mediaType: l.mediaType, ...blob(readFileSync(l.file)) })),
-  })));
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
-  }));
-  return dir;
+  return buildLayoutIn(fresh('layout'), layers, config, tag);
 }
 
 describe('the oci template', () => {
