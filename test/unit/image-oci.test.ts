@@ -4,6 +4,7 @@
 // layout and an oci-archive built here (real GNU tar; no root needed).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,5 +209,34 @@ describe('the oci template', () => {
     const layerBlob = readdirSync(blobs).find((f) => readFileSync(join(blobs, f)).equals(readFileSync(l2)))!;
     writeFileSync(join(blobs, layerBlob), 'corrupt');
     await assert.rejects(create(`oci:${layout}`), /does not match its digest/);
+  });
+
+  test('from a docker-archive (docker save): by name:tag, layers checked against diff_ids', async () => {
+    const dir = fresh('docker');
+    const plain1 = tarOf([{ dir: makeTree({ 'bin/app': '#!/bin/sh\n', 'srv/old': 'x' }), names: ['.'] }]);
+    const plain2 = tarOf([{ dir: makeTree({ 'srv/.wh.old': '', 'srv/new': 'y' }), names: ['.'] }]);
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    mkdirSync(join(dir, 'l1'));
+    mkdirSync(join(dir, 'l2'));
+    writeFileSync(join(dir, 'l1/layer.tar'), readFileSync(plain1));
+    writeFileSync(join(dir, 'l2/layer.tar'), readFileSync(plain2));
+    const cfg = JSON.stringify({ config: { Cmd: ['/bin/app'], WorkingDir: '/srv' }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(plain1)}`, `sha256:${sha(plain2)}`] } });
+    writeFileSync(join(dir, 'cfg.json'), cfg);
+    const manifest = (layers: string[]) => JSON.stringify([{ Config: 'cfg.json', RepoTags: ['docker.io/library/app:v1'], Layers: layers }]);
+    writeFileSync(join(dir, 'manifest.json'), manifest(['l1/layer.tar', 'l2/layer.tar']));
+    const archive = join(fresh('darchive'), 'app.tar');
+    execFileSync('tar', ['-cf', archive, '-C', dir, '.']);
+    assert.deepEqual(parseOciUrl(`docker-archive:${archive}:docker.io/library/app:v1`), { kind: 'docker-archive', path: archive, tag: 'docker.io/library/app:v1' });
+    const c = await create(`docker-archive:${archive}:app:v1`);
+    assert.deepEqual(listing(c.rootfs), ['bin/', 'bin/app', 'srv/', 'srv/new']);
+    assert.ok(c.config.includes('lxc.init.cmd = /bin/app'));
+    await assert.rejects(create(`docker-archive:${archive}:other`), /no image tagged "other"/);
+    // a layer that is not what the config says, and a layer path out of the archive
+    writeFileSync(join(dir, 'manifest.json'), manifest(['l2/layer.tar', 'l1/layer.tar']));
+    execFileSync('tar', ['-cf', archive, '-C', dir, '.']);
+    await assert.rejects(create(`docker-archive:${archive}`), /does not match its diff_id/);
+    writeFileSync(join(dir, 'manifest.json'), manifest(['../../etc/passwd']));
+    execFileSync('tar', ['-cf', archive, '-C', dir, '.']);
+    await assert.rejects(create(`docker-archive:${archive}`), /not a path inside the archive/);
   });
 });

@@ -102,3 +102,57 @@ export async function readLayout(layout: string, tag: string | undefined, arch: 
   for (const l of manifest.layers ?? []) layers.push({ path: await verify(layout, l), mediaType: l.mediaType });
   return { config: image.config ?? {}, layers };
 }
+
+interface DockerManifestEntry {
+  Config?: string;
+  RepoTags?: string[] | null;
+  Layers?: string[];
+}
+
+function inside(dir: string, rel: string): string {
+  if (typeof rel !== 'string' || rel.startsWith('/') || rel.split('/').includes('..')) bad(`"${rel}" in manifest.json is not a path inside the archive`);
+  return join(dir, rel);
+}
+
+/** A `docker save` tree (manifest.json; legacy or OCI-style paths): the image named by `ref`
+ * ("name:tag", or just "tag"), else the only one. Plain-tar layers are checked against the
+ * config's diff_ids (compressed ones cannot be without decompressing them). */
+export async function readDockerArchive(dir: string, ref: string | undefined): Promise<Image> {
+  let entries: DockerManifestEntry[];
+  try {
+    entries = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as DockerManifestEntry[];
+  } catch {
+    return bad('the docker archive has no readable manifest.json');
+  }
+  if (!Array.isArray(entries) || entries.length === 0) bad('the docker archive holds no image');
+  const matches = ref ? entries.filter((e) => (e.RepoTags ?? []).some((t) => t === ref || t.endsWith(`/${ref}`) || t.endsWith(`:${ref}`))) : entries;
+  if (matches.length === 0) bad(`no image tagged "${ref}" in the docker archive`);
+  if (matches.length > 1) {
+    throw new CorralError('INVALID_ARGUMENT', 'the docker archive holds several images', { hint: `name one: docker-archive:FILE:NAME:TAG (${entries.flatMap((e) => e.RepoTags ?? []).join(', ')})` });
+  }
+  const entry = matches[0]!;
+  if (!entry.Config) bad('the docker archive manifest names no config');
+  let image: { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };
+  try {
+    image = JSON.parse(readFileSync(inside(dir, entry.Config), 'utf8')) as typeof image;
+  } catch {
+    return bad(`the image config ${entry.Config} is not readable JSON`);
+  }
+  const diffIds = image.rootfs?.diff_ids ?? [];
+  const layers: Image['layers'] = [];
+  for (const [i, rel] of (entry.Layers ?? []).entries()) {
+    const path = inside(dir, rel);
+    if (!existsSync(path)) bad(`layer ${rel} is missing from the docker archive`);
+    const head = readFileSync(path).subarray(0, 4);
+    const compressed = (head[0] === 0x1f && head[1] === 0x8b) || head.readUInt32LE(0) === 0xfd2fb528;
+    const want = diffIds[i];
+    if (!compressed && want) {
+      const [alg, hex] = want.split(':') as [string, string];
+      const hash = createHash(alg);
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      if (hash.digest('hex') !== hex) bad(`layer ${rel} does not match its diff_id ${want}`);
+    }
+    layers.push({ path, mediaType: compressed ? 'auto' : 'application/vnd.docker.image.rootfs.diff.tar' });
+  }
+  return { config: image.config ?? {}, layers };
+}

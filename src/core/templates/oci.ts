@@ -1,5 +1,6 @@
-// The oci template: a container from an OCI image — a layout directory (`oci:DIR[:TAG]`) or
-// an oci-archive tarball of one (`oci-archive:FILE[:TAG]`). Layers are applied in order
+// The oci template: a container from an OCI image — a layout directory (`oci:DIR[:TAG]`),
+// an oci-archive tarball of one (`oci-archive:FILE[:TAG]`) or a `docker save` tarball
+// (`docker-archive:FILE[:NAME:TAG]`). Layers are applied in order
 // (whiteouts, opaque directories, gzip/zstd/plain; see image/layers.ts) and the image
 // config becomes the container's init: Entrypoint + Cmd (lxc.init.cmd and lxc.execute.cmd),
 // Env, WorkingDir, User. Such a container is an application container: its command is
@@ -8,20 +9,28 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { CorralError } from '../../util/errors.js';
 import { applyLayer, compressionOf, extractTo, resolveInRoot } from '../image/layers.js';
-import { readLayout, type ImageConfig } from '../image/oci-layout.js';
+import { readDockerArchive, readLayout, type Image, type ImageConfig } from '../image/oci-layout.js';
 import type { Template } from './types.js';
 
 export interface OciSource {
-  kind: 'layout' | 'archive';
+  kind: 'layout' | 'archive' | 'docker-archive';
   path: string;
   tag?: string;
 }
 
 /** oci:DIR[:TAG] or oci-archive:FILE[:TAG] (a TAG has no '/'). */
 export function parseOciUrl(url: string): OciSource {
-  const m = /^(oci|oci-archive):(.+)$/.exec(url);
-  if (!m) throw new CorralError('INVALID_ARGUMENT', `"${url}" is not oci:DIR[:TAG] or oci-archive:FILE[:TAG]`);
+  const m = /^(oci|oci-archive|docker-archive):(.+)$/.exec(url);
+  if (!m) throw new CorralError('INVALID_ARGUMENT', `"${url}" is not oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]`);
   let path = m[2]!;
+  if (m[1] === 'docker-archive') {
+    // a reference has colons and slashes of its own (docker.io/library/x:tag): the file is
+    // the shortest prefix before a colon that exists
+    for (let i = path.indexOf(':'); i > 0; i = path.indexOf(':', i + 1)) {
+      if (existsSync(path.slice(0, i))) return { kind: 'docker-archive', path: resolve(path.slice(0, i)), tag: path.slice(i + 1) || undefined };
+    }
+    return { kind: 'docker-archive', path: resolve(path) };
+  }
   let tag: string | undefined;
   const colon = path.lastIndexOf(':');
   if (colon > 0 && !path.slice(colon + 1).includes('/')) {
@@ -104,7 +113,7 @@ function option(args: string[], name: string): string | undefined {
 
 export const ociTemplate: Template = {
   name: 'oci',
-  description: 'an OCI image: -- --url oci:DIR[:TAG] | oci-archive:FILE[:TAG]',
+  description: 'an OCI image: -- --url oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG]',
   async run(ctx) {
     const url = option(ctx.args, '--url') ?? option(ctx.args, '-u');
     if (!url) throw new CorralError('INVALID_ARGUMENT', 'the oci template needs an image', { hint: 'corral create -n NAME -t oci -- --url oci:/path/to/layout:TAG' });
@@ -114,13 +123,13 @@ export const ociTemplate: Template = {
     const work = mkdtempSync(join(ctx.path, '.oci-'));
     try {
       let layout = src.path;
-      if (src.kind === 'archive') {
+      if (src.kind !== 'layout') {
         ctx.progress(`unpacking ${src.path}`);
         layout = join(work, 'layout');
         await extractTo(src.path, layout, 'auto');
       }
       const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-      const image = await readLayout(layout, src.tag, arch);
+      const image: Image = src.kind === 'docker-archive' ? await readDockerArchive(layout, src.tag) : await readLayout(layout, src.tag, arch);
       for (const [i, layer] of image.layers.entries()) {
         ctx.progress(`applying layer ${i + 1}/${image.layers.length}`);
         await applyLayer(layer.path, compressionOf(layer.mediaType), ctx.rootfs, join(work, 'layer'));
