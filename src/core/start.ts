@@ -2,7 +2,9 @@
 // staying as its monitor (holding the console and ttys), daemonised unless foreground.
 // When init exits the monitor runs `corral internal post-stop`, which cleans up and, after
 // a reboot, starts the container again.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CgroupPaths } from '../runtime/cgroup/index.js';
 import type { LogLevel, RuntimeContext } from '../runtime/context.js';
 import { create, type CreateOptions } from '../runtime/create.js';
 import { destroy } from '../runtime/delete.js';
@@ -38,6 +40,8 @@ export async function startContainer(store: ContainerStore, ctx: RuntimeContext,
   } finally {
     lock?.release();
   }
+  // a start that was killed between create and start: its init was released just now
+  if (!session) return 0;
   if (!opts.foreground) {
     session.detach();
     return 0;
@@ -45,18 +49,44 @@ export async function startContainer(store: ContainerStore, ctx: RuntimeContext,
   return session.exit;
 }
 
-async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions): Promise<HelperSession> {
+async function clearHalfStarted(ctx: RuntimeContext, name: string): Promise<void> {
+  const dir = ctx.store.dir(name);
+  if (!existsSync(dir)) return;
+  const cgroups = ctx.cgroups;
+  const path = cgroups.resolvePath(undefined, name);
+  const { system } = cgroups;
+  const dirs: Record<string, string> = {};
+  for (const [key, mount] of Object.entries(system.v1)) if (existsSync(join(mount, path))) dirs[key] = join(mount, path);
+  const unifiedDir = system.unified && existsSync(join(system.unified, path)) ? join(system.unified, path) : undefined;
+  const paths: CgroupPaths = { path, dirs, joinDirs: [...Object.values(dirs), ...(unifiedDir ? [unifiedDir] : [])], ...(unifiedDir ? { unifiedDir } : {}) };
+  if (paths.joinDirs.length > 0) {
+    await cgroups.killAll(paths, 'SIGKILL').catch(() => {});
+    await cgroups.destroy(paths).catch(() => {});
+  }
+  ctx.store.remove(name);
+}
+
+async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions): Promise<HelperSession | undefined> {
   let view = await stateOf(ctx, name);
   // init has exited and its monitor is cleaning up: let it finish first
   for (const deadline = Date.now() + 10_000; view.stale && view.monitorAlive && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 20));
     view = await stateOf(ctx, name);
   }
+  // Created but never started, and no one else holds the lock: a start was killed between
+  // the two steps. Finish it: the container is made and waits only for this.
+  if (view.state === 'STARTING' && !opts.foreground) {
+    await start(ctx, name);
+    return undefined;
+  }
   if (view.state !== 'STOPPED') {
     throw new CorralError('BAD_STATE', `container "${name}" is already ${view.state.toLowerCase()}`, { hint: `stop it first: corral stop -n ${name}` });
   }
   // a monitor that was killed leaves a record behind: clean it before starting again
   if (view.stale) await destroy(ctx, name, true);
+  // a start killed before it wrote its record leaves a state dir without one (and maybe a
+  // process waiting in the container's cgroup): we hold the lock, so it is nobody's now
+  if (!view.record) await clearHalfStarted(ctx, name);
   const { oci, rootfs, config } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   for (const w of oci.warnings) ctx.log('warning', w);
   const log = (level: LogLevel, m: string) => ctx.log(level, m);

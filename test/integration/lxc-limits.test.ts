@@ -62,6 +62,22 @@ describe('lxc.cgroup limits and concurrent commands', { skip }, () => {
     assert.equal(lxc.run('lxc-stop', ['-n', name, '-k']).code, 0);
   });
 
+  test('kill -9 of the CLI at any point of start: the next start works, stop cleans up', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CORRAL_LXCPATH: lxc.lxcpath };
+    for (const delay of [0, 40, 80, 120, 160, 220, 300]) {
+      const child = spawn(join(lxc.bin, 'lxc-start'), ['-n', name], { env, stdio: 'ignore' });
+      const closed = new Promise((r) => child.on('close', r));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await closed;
+      const again = lxc.run('lxc-start', ['-n', name]);
+      assert.ok(again.code === 0 || /already running/.test(again.stderr), `after a kill at ${delay} ms: ${again.stderr}`);
+      assert.equal(lxc.run('lxc-wait', ['-n', name, '-s', 'RUNNING', '-t', '10']).code, 0, `running after a kill at ${delay} ms`);
+      assert.equal(lxc.run('lxc-stop', ['-n', name, '-k']).code, 0);
+      assert.deepEqual(cgroupDirsOf(name), [], `no cgroup left after a kill at ${delay} ms`);
+    }
+  });
+
   test('destroy during start: one wins and nothing is left half-made', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, CORRAL_LXCPATH: lxc.lxcpath };
     const [s, d] = await Promise.all([runAsync(lxc.bin, 'lxc-start', ['-n', name], env), runAsync(lxc.bin, 'lxc-destroy', ['-n', name], env)]);
