@@ -129,6 +129,20 @@ describe('the LXC walkthrough with the lxc-* names', { skip }, () => {
     }
   });
 
+  test('a reboot inside restarts the container with a new init and monitor', () => {
+    const before = Number(lxc.run('lxc-info', ['-n', name, '-pH']).stdout.trim());
+    assert.equal(lxc.run('lxc-attach', ['-n', name, '--', 'reboot']).code, 0);
+    let after = before;
+    // STOPPED for a moment (no PID), then running again with a new init
+    for (let i = 0; i < 200 && !(after > 0 && after !== before); i++) {
+      execFileSync('sleep', ['0.05']);
+      after = Number(lxc.run('lxc-info', ['-n', name, '-pH']).stdout.trim());
+    }
+    assert.ok(after > 0 && after !== before, `a new init after the reboot (${before} -> ${after})`);
+    assert.equal(lxc.run('lxc-wait', ['-n', name, '-s', 'RUNNING', '-t', '10']).code, 0);
+    assert.equal(lxc.run('lxc-attach', ['-n', name, '--', 'hostname']).stdout.trim(), name);
+  });
+
   test('lxc-freeze and lxc-unfreeze', () => {
     assert.equal(lxc.run('lxc-freeze', ['-n', name]).code, 0);
     assert.equal(field(lxc.run('lxc-info', ['-n', name, '-s']).stdout, 'State'), 'FROZEN');
