@@ -1,5 +1,5 @@
 // `start`: release the init blocked in WAIT_START by reading exec.fifo, then poststart hooks.
-import { closeSync, constants, openSync, readSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync, readFileSync, unlinkSync } from 'node:fs';
 import { CorralError, errnoCode } from '../util/errors.js';
 import { isSameProcessAlive } from '../util/proc.js';
 import type { RuntimeContext } from './context.js';
@@ -13,6 +13,13 @@ const START_TIMEOUT_MS = 10_000;
 export async function start(ctx: RuntimeContext, id: string): Promise<ContainerRecord> {
   const record = ctx.store.load(id);
   const status = await containerStatus(ctx, record);
+  if (status === 'running' && !record.started && existsSync(ctx.store.fifoPath(id))) {
+    // an earlier start released init and was killed before recording it: record it now
+    unlinkFifo(ctx.store.fifoPath(id));
+    record.started = true;
+    ctx.store.save(record);
+    return record;
+  }
   if (status !== 'created') {
     throw new CorralError('BAD_STATE', `cannot start container "${id}": it is ${status}, not created`, {
       hint: status === 'stopped' ? `remove it with: corral oci delete ${id}` : undefined,
@@ -55,6 +62,10 @@ async function releaseInit(ctx: RuntimeContext, record: ContainerRecord): Promis
   } finally {
     closeSync(fd);
   }
+  unlinkFifo(fifo);
+}
+
+function unlinkFifo(fifo: string): void {
   try {
     unlinkSync(fifo);
   } catch {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CorralError, errnoCode } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { isSameProcessAlive } from '../util/proc.js';
+import { helperPath } from './helper-path.js';
 import type { CgroupPaths } from './cgroup/index.js';
 
 export const DEFAULT_ROOT = '/run/corral/oci';
@@ -147,8 +148,21 @@ export class StateStore {
   /** created | running | stopped, before the freezer is considered (see status.ts). */
   baseStatus(record: ContainerRecord): ContainerStatus {
     if (!isSameProcessAlive(record.pid, record.pidStartTime)) return 'stopped';
-    if (!record.started && isFifo(this.fifoPath(record.id))) return 'created';
+    // A start killed after releasing init but before recording it leaves the fifo behind:
+    // only a process still running the helper is really waiting for `start`.
+    if (!record.started && isFifo(this.fifoPath(record.id)) && stillInHelper(record.pid)) return 'created';
     return 'running';
+  }
+}
+
+/** Whether pid still runs the native helper's code (it has not exec'd the container's). */
+export function stillInHelper(pid: number): boolean {
+  try {
+    const exe = statSync(`/proc/${pid}/exe`);
+    const helper = statSync(helperPath());
+    return exe.dev === helper.dev && exe.ino === helper.ino;
+  } catch {
+    return true; // cannot tell: keep the fifo's word
   }
 }
 
