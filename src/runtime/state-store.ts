@@ -2,12 +2,11 @@
 // The status is never trusted from disk alone: it is derived from the init process
 // (pid + its start time, so a reused pid is never mistaken for the container), the
 // presence of exec.fifo (created, not started) and the freezer (paused).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError, errnoCode } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { isSameProcessAlive } from '../util/proc.js';
-import { helperPath } from './helper-path.js';
 import type { CgroupPaths } from './cgroup/index.js';
 
 export const DEFAULT_ROOT = '/run/corral/oci';
@@ -155,12 +154,14 @@ export class StateStore {
   }
 }
 
-/** Whether pid still runs the native helper's code (it has not exec'd the container's). */
+/**
+ * Whether pid still runs the native helper's code (it has not exec'd the container's): the
+ * helper's file (possibly replaced since: "(deleted)"), or its sealed in-memory copy used
+ * when joining a running pid namespace ("/memfd:corral-helper").
+ */
 export function stillInHelper(pid: number): boolean {
   try {
-    const exe = statSync(`/proc/${pid}/exe`);
-    const helper = statSync(helperPath());
-    return exe.dev === helper.dev && exe.ino === helper.ino;
+    return readlinkSync(`/proc/${pid}/exe`).includes('corral-helper');
   } catch {
     return true; // cannot tell: keep the fifo's word
   }
