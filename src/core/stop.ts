@@ -5,6 +5,7 @@ import { destroy } from '../runtime/delete.js';
 import { parseSignal } from '../runtime/signals.js';
 import { CorralError } from '../util/errors.js';
 import { releaseContainerNetwork } from './net/index.js';
+import { removeIfEmpty } from './lock.js';
 import { stateOf } from './state.js';
 
 export interface StopOptions {
@@ -31,6 +32,7 @@ async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Pr
     if (view.state === 'STOPPED') {
       if (view.stale) await destroy(ctx, name, true);
       releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
+      removeIfEmpty(ctx.store.root);
       return true;
     }
     if (Date.now() > deadline) return false;
