@@ -1,6 +1,9 @@
 // `delete`: remove a stopped (or, with --force, any) container: processes, cgroup, state,
 // then the poststop hooks. Checked, not assumed: we wait for the processes to be gone.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CgroupPaths } from './cgroup/index.js';
+import { DEFAULT_PARENT } from './cgroup/paths.js';
 import { CorralError } from '../util/errors.js';
 import { isSameProcessAlive } from '../util/proc.js';
 import type { RuntimeContext } from './context.js';
@@ -29,7 +32,10 @@ export async function destroy(ctx: RuntimeContext, id: string, force = false): P
     });
   }
   if (status !== 'stopped') await killEverything(ctx, record, status === 'paused');
-  if (record.cgroup) await ctx.cgroups.destroy(record.cgroup);
+  if (record.cgroup) {
+    await ctx.cgroups.destroy(record.cgroup);
+    removeDefaultParent(record.cgroup);
+  }
   const spec = readSpec(record);
   ctx.store.remove(id);
   await runHooksWarn('poststop', spec?.hooks?.poststop, hookState(record, 'stopped', 0), (m) => ctx.log('warning', m));
@@ -64,5 +70,20 @@ function readSpec(record: ContainerRecord): Spec | undefined {
     return JSON.parse(readFileSync(record.configPath, 'utf8')) as Spec;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The default parent (/corral) is ours: once the last container under it is gone, it goes
+ * too. rmdir refuses a parent that still has children, so a concurrent container keeps it.
+ */
+function removeDefaultParent(paths: CgroupPaths): void {
+  if (dirname(paths.path) !== DEFAULT_PARENT) return;
+  for (const dir of paths.joinDirs) {
+    try {
+      rmdirSync(dirname(dir));
+    } catch {
+      // still in use, or already gone
+    }
   }
 }

@@ -9,6 +9,7 @@ export async function makeLevels(host: CgroupHost, mount: string, path: string, 
     dir = join(dir, part);
     if (await host.exists(dir)) continue;
     try {
+      // recursive: a parent removed meanwhile (the last container under it went) comes back
       await host.mkdir(dir);
     } catch (err) {
       throw new CgroupError(`cannot create cgroup ${dir}: ${describeErrno(errnoOf(err))}`, {
