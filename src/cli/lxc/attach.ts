@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../args.js';
-import { COMMON_OPTIONS, NAME_OPTION, nameFrom, storeFor } from './common.js';
+import { COMMON_OPTIONS, existingContainer, NAME_OPTION } from './common.js';
 
 export const command: CommandSpec = {
   name: 'attach',
@@ -19,9 +19,7 @@ export const command: CommandSpec = {
     ...COMMON_OPTIONS,
   ],
   async run(args, o) {
-    const name = nameFrom(args, o);
-    const store = await storeFor(o);
-    store.mustExist(name);
+    const { name, store } = await existingContainer(args, o);
     const { runtimeFor } = await import('../../core/state.js');
     const { attachContainer } = await import('../../core/attach.js');
     const { forwardSignals } = await import('../oci/common.js');

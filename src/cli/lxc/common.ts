@@ -24,6 +24,14 @@ export function nameFrom(args: Record<string, unknown>, opts: Values): string {
   return name;
 }
 
+/** The named container of a command that needs one to exist (most of them). */
+export async function existingContainer(args: Record<string, unknown>, opts: Values): Promise<{ name: string; store: ContainerStore }> {
+  const name = nameFrom(args, opts);
+  const store = await storeFor(opts);
+  store.mustExist(name);
+  return { name, store };
+}
+
 /** One-line progress on stderr, only when it is a terminal (never into a pipe or a log). */
 export function progressPrinter(quiet: boolean): (message: string) => void {
   if (quiet || !process.stderr.isTTY) return () => {};

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../args.js';
-import { COMMON_OPTIONS, NAME_OPTION, nameFrom, storeFor } from './common.js';
+import { COMMON_OPTIONS, existingContainer, NAME_OPTION } from './common.js';
 
 export const command: CommandSpec = {
   name: 'execute',
@@ -8,9 +8,7 @@ export const command: CommandSpec = {
   afterDashes: { name: 'command', description: 'the command, after --' },
   options: [NAME_OPTION, ...COMMON_OPTIONS],
   async run(args, o) {
-    const name = nameFrom(args, o);
-    const store = await storeFor(o);
-    store.mustExist(name);
+    const { name, store } = await existingContainer(args, o);
     const { runtimeFor } = await import('../../core/state.js');
     const { executeContainer } = await import('../../core/execute.js');
     const { forwardSignals } = await import('../oci/common.js');

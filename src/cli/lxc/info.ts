@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../args.js';
 import { printJson } from '../output.js';
-import { COMMON_OPTIONS, NAME_OPTION, nameFrom, storeFor } from './common.js';
+import { COMMON_OPTIONS, existingContainer, NAME_OPTION } from './common.js';
 
 export const command: CommandSpec = {
   name: 'info',
@@ -17,9 +17,7 @@ export const command: CommandSpec = {
     ...COMMON_OPTIONS,
   ],
   async run(args, o) {
-    const name = nameFrom(args, o);
-    const store = await storeFor(o);
-    store.mustExist(name);
+    const { name, store } = await existingContainer(args, o);
     const { runtimeFor } = await import('../../core/state.js');
     const { containerInfo, formatInfo } = await import('../../core/info.js');
     const info = await containerInfo(runtimeFor(store), name);
