@@ -9,12 +9,15 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -118,6 +121,27 @@ static int caps(const struct op *op)
 	return 0;
 }
 
+/* An interface of the current network namespace up, as `ip link set dev NAME up` does. */
+static int link_up(const char *name)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	if (strlen(name) >= sizeof ifr.ifr_name)
+		return fail(EINVAL, "interface name %s is too long", name);
+	strcpy(ifr.ifr_name, name);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return fail(errno, "socket to set %s up", name);
+	int rc = ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? fail(errno, "get flags of %s", name) : 0;
+	if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			rc = fail(errno, "set %s up", name);
+	}
+	close(s);
+	return rc;
+}
+
 /* Reports a failed call (rc < 0) with errno and a message. */
 #define CHECK(rc, ...) ((rc) < 0 ? fail(errno, __VA_ARGS__) : 0)
 
@@ -131,6 +155,7 @@ int op_identity(struct ctx *c, const struct op *op)
 	case OP_SETSID: return CHECK(setsid(), "setsid");
 	case OP_SYSCTL: return sysctl(op);
 	case OP_HOSTNAME: return CHECK(sethostname(a[0].s, a[0].len), "sethostname %s", a[0].s);
+	case OP_LINK_UP: return link_up(a[0].s);
 	case OP_DOMAINNAME: return CHECK(setdomainname(a[0].s, a[0].len), "setdomainname %s", a[0].s);
 	case OP_RLIMIT: return set_rlimit(op);
 	case OP_OOM_SCORE_ADJ: return oom_score_adj(op);

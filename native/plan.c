@@ -76,6 +76,7 @@ static const struct op_info ops[] = {
 	{OP_EXEC, "EXEC", "#s#s", 0},
 	{OP_PRESERVE_FDS, "PRESERVE_FDS", "ii", 0},
 	{OP_MOUNT_DETACHED, "MOUNT_DETACHED", "si", 0},
+	{OP_LINK_UP, "LINK_UP", "s", 0},
 };
 
 static const struct op_info *op_lookup(uint16_t code)

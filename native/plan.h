@@ -70,6 +70,7 @@ enum op_code {
 	OP_EXEC = 141,
 	OP_PRESERVE_FDS = 142,
 	OP_MOUNT_DETACHED = 143,
+	OP_LINK_UP = 144,
 };
 
 #define OP_FIRST_CHILD 100

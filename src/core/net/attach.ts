@@ -1,6 +1,7 @@
 // A container's network, start to stop. Before init starts: every check (links, MACs,
 // addresses) and the host side (bridge ready, leases, veth pairs); at the createRuntime
-// SYNC, once its network namespace exists: devices moved in, named, addressed, lo up.
+// SYNC, once its network namespace exists: devices moved in, named, addressed (lo is up
+// already: the runtime's LINK_UP op).
 // After it stops (or was killed): host devices removed, phys devices named back.
 import { CleanupError, CorralError } from '../../util/errors.js';
 import { processStartTime } from '../../util/proc.js';
@@ -104,9 +105,8 @@ export function prepareNetwork(req: NetworkRequest): NetworkSetup {
   const names = interfaceNames(devs);
   const plans: DevicePlan[] = [];
   let resolv: { servers: string[]; domain: string } | undefined;
-  if (!devs.some((d) => d.type !== 'empty')) {
-    return { devices: [], configure: (pid) => req.host.ipBatch(['link set dev lo up'], 'bringing lo up in the container', pid), abort: () => {} };
-  }
+  // a new network namespace has its loopback up already (the runtime's LINK_UP op)
+  if (!devs.some((d) => d.type !== 'empty')) return { devices: [], configure: () => {}, abort: () => {} };
   try {
     let links = req.host.links();
     const inputs: DeviceInput[] = [];
@@ -172,7 +172,6 @@ export function prepareNetwork(req: NetworkRequest): NetworkSetup {
 
 function configureInside(host: NetHost, plans: DevicePlan[], pid: number): void {
   host.ipBatch(moveLines(plans, pid), 'moving the network devices into the container');
-  host.ipBatch(['link set dev lo up'], 'bringing lo up in the container', pid);
   for (const p of plans) {
     try {
       host.ipBatch(p.insideLines, `lxc.net.${p.index} (${p.name})`, pid);

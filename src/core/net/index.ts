@@ -17,12 +17,17 @@ export interface NetEnv {
   log?: (msg: string) => void;
 }
 
-/** Before init starts; undefined when the container shares the host's network (type none). */
+/**
+ * Before init starts; undefined when there is nothing to do on the host: the container shares
+ * the host's network (type none), or has only a loopback (type empty), which the runtime
+ * brings up itself in every new network namespace.
+ */
 export function setupNetwork(
   c: { lxcpath: string; name: string; root: string; rootfs: string; devices: NetDevice[] },
   env: NetEnv = {},
 ): NetworkSetup | undefined {
   if (c.devices.some((d) => d.type === 'none')) return undefined;
+  if (c.devices.every((d) => d.type === 'empty')) return undefined;
   return prepareNetwork({ ...c, host: env.host ?? realHost, paths: env.paths ?? netPaths(), log: env.log ?? (() => {}) });
 }
 

@@ -97,6 +97,8 @@ export function buildCreatePlan(input: CreatePlanInput): Plan {
   if (ns.newUser) child.push({ op: 'BECOME_ROOT', args: [] });
   if (ns.childUnshare) child.push({ op: 'UNSHARE', args: [ns.childUnshare] });
   if (ns.newCgroup) child.push({ op: 'UNSHARE', args: [CLONE.NEWCGROUP] });
+  // a new network namespace gets its loopback up, as runc does
+  if (ns.newNet) child.push({ op: 'LINK_UP', args: ['lo'] });
   if (input.syncForHooks) child.push({ op: 'SYNC', args: ['createRuntime'] });
   child.push(...rootfsPrepOps(rootfs, linux.rootfsPropagation, idmapped));
   child.push(

@@ -64,6 +64,7 @@ export const Op = {
   EXEC: 141,
   PRESERVE_FDS: 142,
   MOUNT_DETACHED: 143,
+  LINK_UP: 144,
 } as const;
 
 export type OpName = keyof typeof Op;
