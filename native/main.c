@@ -8,12 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/mount.h>
 #include <sys/sendfile.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MFD_EXEC
@@ -103,21 +107,50 @@ static int role_decode(void)
 	return rc;
 }
 
-/* spawn --sealed: run from a sealed anonymous copy of ourselves. A process
- * that joins a running container's pid namespace is visible to it until it
- * execs; even non-dumpable, a container root holding CAP_SYS_PTRACE over us
- * could open /proc/<pid>/exe and, once we exit, write the host's binary
- * through that fd (CVE-2019-5736). A sealed memfd cannot be written. */
+/* Re-executes us from a private read-only bind mount of our own directory (a
+ * detached mount nobody else can reach or remount): the binary cannot be
+ * written through /proc/<pid>/exe (EROFS), and no copy is made; the exe then
+ * reads /corral-helper. Returns only if that is not possible here (no
+ * CAP_SYS_ADMIN, kernel without open_tree, binary replaced meanwhile). */
+static void readonly_self(char **argv)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0 || n >= (ssize_t)sizeof path - 1)
+		return;
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (!slash || slash == path || strstr(path, " (deleted)"))
+		return;
+	*slash = 0;
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	extern char **environ;
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
+		syscall(SYS_execveat, tree, slash + 1, argv, environ, 0);
+	close(tree);
+}
+
+/* spawn --sealed: run from a copy of ourselves that cannot be written. A
+ * process that joins a running container's pid namespace is visible to it
+ * until it execs; even non-dumpable, a container root holding CAP_SYS_PTRACE
+ * over us could open /proc/<pid>/exe and, once we exit, write the host's
+ * binary through that fd (CVE-2019-5736). A binary on a read-only mount (our
+ * own private one, see readonly_self) or in a sealed memfd cannot be written. */
 static int sealed_self(char **argv)
 {
 	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return fail(errno, "open /proc/self/exe");
 	int seals = fcntl(self, F_GET_SEALS);
-	if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+	struct statvfs vfs;
+	if ((seals >= 0 && (seals & F_SEAL_WRITE)) || (fstatvfs(self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))) {
 		close(self);
-		return 0; /* this is the copy */
+		return 0; /* this is the copy, or a binary that cannot be written anyway */
 	}
+	readonly_self(argv);
 	int mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (mfd < 0 && errno == EINVAL) /* kernels before 6.3 know no MFD_EXEC */
 		mfd = memfd_create("corral-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -247,7 +247,7 @@ static void write_exit_file(struct ctx *c, struct monitor *m)
 /* The post-exit command: stdio /dev/null, our env plus CORRAL_EXIT_FILE. */
 static void post_exit(struct monitor *m)
 {
-	if (!m->argv || !m->argv[0])
+	if (!m->argv || !m->argv[0] || m->no_post_exit)
 		return;
 	if (setenv("CORRAL_EXIT_FILE", m->exit_file, 1) < 0)
 		return;

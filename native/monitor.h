@@ -30,6 +30,7 @@ struct mtty {
 struct monitor {
 	char *socket_path, *exit_file, **argv;
 	int flags, bound;
+	int no_post_exit; /* a stop that cleans up itself asked us not to run the post-exit command */
 	int listen, log, proxy, sfd;
 	int ns[MON_NS];
 	pid_t init;

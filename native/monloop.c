@@ -292,7 +292,11 @@ static void request(struct monitor *m, struct mclient *cl)
 		return req_console(m, cl, w, nw);
 	if (nw && !strcmp(w[0], "winsize"))
 		return req_winsize(m, cl, w, nw);
-	reply_close(m, cl, "err 22 unknown request (console, winsize, status)\n");
+	if (nw == 1 && !strcmp(w[0], "stopping")) {
+		m->no_post_exit = 1;
+		return reply_close(m, cl, "ok\n");
+	}
+	reply_close(m, cl, "err 22 unknown request (console, winsize, status, stopping)\n");
 }
 
 static void client_read(struct monitor *m, struct mclient *cl)

@@ -14,6 +14,7 @@ import { CleanupError, CorralError } from '../util/errors.js';
 import { corralCommand } from '../util/self.js';
 import { containerTtys } from './config/launch.js';
 import { loadForStart } from './launch.js';
+import { MONITOR_SOCKET } from './monitor-request.js';
 import { lockContainer } from './lock.js';
 import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
 import { setupNetwork } from './net/index.js';
@@ -28,7 +29,7 @@ export interface StartOptions {
   locked?: boolean;
 }
 
-export const MONITOR_SOCKET = 'mon.sock';
+export { MONITOR_SOCKET } from './monitor-request.js';
 export const EXIT_FILE = 'exit.json';
 
 export async function startContainer(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions = {}): Promise<number> {

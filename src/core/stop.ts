@@ -6,6 +6,7 @@ import { parseSignal } from '../runtime/signals.js';
 import { CorralError } from '../util/errors.js';
 import { releaseContainerNetwork } from './net/index.js';
 import { removeIfEmpty } from './lock.js';
+import { monitorRequest } from './monitor-request.js';
 import { stateOf } from './state.js';
 
 export interface StopOptions {
@@ -62,9 +63,12 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
     signal(pid, opts.rebootSignal);
     return;
   }
-  signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
-  if (opts.noWait) return;
+  if (opts.noWait) return signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
   const timeout = opts.kill ? 5 : (opts.timeout ?? 60);
+  // This stop ends with the container gone and cleaned up (by us) within a bounded time: the
+  // monitor need not start `corral internal post-stop`, a Node process, when init exits.
+  if (timeout >= 0 && !opts.noKill) await monitorRequest(ctx.store.dir(name), 'stopping');
+  signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
   const deadline = timeout < 0 ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
   if (await waitGone(ctx, name, deadline)) return;
   if (opts.noKill) throw new CorralError('BAD_STATE', `container "${name}" did not stop within ${timeout}s`, { hint: 'stop it at once with -k' });

@@ -131,6 +131,7 @@ function startHelper(
   const hooks = spec.hooks ?? {};
   const syncForHooks = Boolean(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length || hooks.startContainer?.length || opts.onNamespaces);
   const system = ctx.cgroups.system;
+  const t = performance.now();
   const plan = buildCreatePlan({
     spec,
     bundle: record.bundle,
@@ -152,6 +153,7 @@ function startHelper(
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
     preserveFds: extraFds.length,
   });
+  ctx.phase('helper: plan', t);
   return runHelper(plan, {
     context: `create container "${record.id}"`,
     stdio: opts.stdio,

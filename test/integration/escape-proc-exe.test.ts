@@ -1,15 +1,19 @@
 // CVE-2019-5736 and its relatives: a container process watches for the runtime's helper
 // joining the container (attach/exec) and goes for it through /proc/<pid>: opens its exe
 // for writing (now, and through an O_PATH fd once it has exited), ptraces it, reads its fds.
-// The helper must run from a sealed memfd (never the host binary), hold nothing of the host
+// The helper must run from a copy that cannot be written (a private read-only bind mount of
+// itself, or a sealed memfd where that is not allowed; never the host binary as it is), hold nothing of the host
 // the attacker could use, and the host's binaries must hash the same afterwards.
 // Also the "#!/proc/self/exe" variant: the container's command re-executes the helper.
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Result } from '../support/cli.js';
+import { REPO, type Result } from '../support/cli.js';
 import { escapeSkip, HostGuard, lines, OciTarget, PROBE_IN_CONTAINER, SystemTarget, UNPRIVILEGED } from '../support/escape.js';
+
+const O_PATH = 0o10000000;
 
 // What a helper caught before its exec may hold: pipes and sockets to the runtime, /dev/null,
 // the container's own pty, and for a moment the cgroup.procs files of the container's own
@@ -40,7 +44,7 @@ function judge(out: string, opts: { ptraceAllowed: boolean; name: string }): { s
   for (const [pid, fd, target] of lines(out, 'fdlink')) {
     if (Number(fd) > 2 && !/^E[A-Z]+$/.test(target!)) assert.match(target!, harmless(opts.name), `helper ${pid} fd ${fd} is ${target}`);
   }
-  for (const [pid, exe] of lines(out, 'helper')) assert.match(exe!, /^\/memfd:corral-helper|^corral-helper/, `helper ${pid} runs from ${exe}`);
+  for (const [pid, exe] of lines(out, 'helper')) assert.match(exe!, /^\/memfd:corral-helper|^\/?corral-helper/, `helper ${pid} runs from ${exe}`);
   // the helper before its exec, not the container's own process ("#!/proc/self/exe" makes one)
   const helpers = new Set(lines(out, 'cmdline').filter((w) => w[1]?.endsWith('corral-helper') && w[2] === 'spawn').map((w) => w[0]));
   const traced = lines(out, 'ptrace').filter((w) => w[1] === 'ok' && helpers.has(w[0])).length;
@@ -93,6 +97,33 @@ describe('escape: CVE-2019-5736, /proc/<pid>/exe and ptrace of an attaching help
     } finally {
       c.destroy();
     }
+  });
+
+  // The hunts above race the helper's short life; this holds one still. `spawn --sealed` makes
+  // its unwritable copy before it reads the plan, so with fd 3 left open it waits right there.
+  test('the sealed helper: an O_PATH fd on its exe cannot be reopened for writing, before or after it exits', async () => {
+    const helper = spawn(join(REPO, 'native/corral-helper'), ['spawn', '--sealed'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    const exited = new Promise((r) => helper.once('exit', r));
+    try {
+      let exe = '';
+      for (let i = 0; i < 200 && !/^\/memfd:|^\/corral-helper/.test(exe); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        exe = readlinkSync(`/proc/${helper.pid}/exe`);
+      }
+      assert.match(exe, /^\/memfd:corral-helper|^\/corral-helper$/, `the helper runs from ${exe}`);
+      const opath = openSync(`/proc/${helper.pid}/exe`, O_PATH);
+      try {
+        assert.throws(() => openSync(`/proc/self/fd/${opath}`, 'r+'), /EROFS|EPERM|ETXTBSY/);
+        helper.kill('SIGKILL');
+        await exited;
+        assert.throws(() => closeSync(openSync(`/proc/self/fd/${opath}`, 'r+')), /EROFS|EPERM/, 'the helper binary could be opened for writing');
+      } finally {
+        closeSync(opath);
+      }
+    } finally {
+      helper.kill('SIGKILL');
+    }
+    guard.assertUntouched();
   });
 
   test('OCI container (runc default capabilities): corral oci exec', async (t) => {

@@ -10,9 +10,9 @@ export const command: CommandSpec = {
   summary: 'make lxc-create, lxc-start, ... symlinks to Corral in a directory (never overwrites)',
   options: [{ flags: '-d, --dir <dir>', description: 'where to put the links (put it early on PATH)', default: '/usr/local/lib/corral/lxc-bin' }],
   async run(_args, o) {
-    const { corralCommand } = await import('../../util/self.js');
+    const { corralBin } = await import('../../util/self.js');
     const dir = resolve(String(o.dir));
-    const target = corralCommand()[1]!;
+    const target = corralBin();
     mkdirSync(dir, { recursive: true });
     const skipped: string[] = [];
     for (const name of NAMES) {
