@@ -1,10 +1,10 @@
 // A container store is an lxcpath: <lxcpath>/<name>/config and rootfs/ beside it. Runtime
 // state lives apart under /run/corral/lxc/<digest of the lxcpath>/<name>, so that two
 // stores with the same container name never share state.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError } from '../util/errors.js';
+import { sha256Hex } from '../util/sha256.js';
 import { validateName } from './names.js';
 
 export const RUN_BASE = '/run/corral/lxc';
@@ -13,7 +13,7 @@ export class ContainerStore {
   readonly runtimeRoot: string;
 
   constructor(readonly lxcpath: string, runBase = RUN_BASE) {
-    const digest = createHash('sha256').update(lxcpath).digest('hex').slice(0, 16);
+    const digest = sha256Hex(lxcpath).slice(0, 16);
     this.runtimeRoot = join(runBase, digest);
   }
 

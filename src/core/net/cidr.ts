@@ -1,5 +1,5 @@
 // IPv4 and IPv6 prefixes as bigints: parse, contain, overlap, the n-th address. Pure.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../util/random.js';
 import { isIPv4, isIPv6 } from 'node:net';
 import { CorralError } from '../../util/errors.js';
 

@@ -2,8 +2,9 @@
 // lease, when Corral manages the bridge) to the `ip` lines that make each device on the host
 // before init starts, move it into the container's network namespace, configure it there,
 // and remove what is left on the host afterwards.
-import { createHash, randomBytes } from 'node:crypto';
 import { CorralError } from '../../util/errors.js';
+import { randomBytes } from '../../util/random.js';
+import { sha256Hex } from '../../util/sha256.js';
 import type { IpAddress, NetDevice } from '../config/net.js';
 import { contains, familyOf, type Prefix } from './cidr.js';
 
@@ -66,7 +67,7 @@ export function fillHwaddr(template: string, rand: () => number = () => randomBy
 
 /** A stable MAC for a device without lxc.net.N.hwaddr, so its DHCP lease stays its own. */
 export function derivedHwaddr(lxcpath: string, name: string, index: number): string {
-  const h = createHash('sha256').update(`${lxcpath}\0${name}\0${index}`).digest();
+  const h = Buffer.from(sha256Hex(`${lxcpath}\0${name}\0${index}`), 'hex');
   return `00:16:3e:${[h[0]!, h[1]!, h[2]!].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
 

@@ -1,11 +1,11 @@
 // Which host devices a running container holds, in /run/corral/net/attached/: written before
 // any device is made, so a CLI, container or monitor killed at any point leaves a record
 // from which the next Corral command removes the veth (or returns a phys device).
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { isSameProcessAlive, processStartTime } from '../../util/proc.js';
+import { sha256Hex } from '../../util/sha256.js';
 import { attachedDir, type NetPaths } from './paths.js';
 import type { DevicePlan } from './plan.js';
 
@@ -30,7 +30,7 @@ export interface Attachment {
 }
 
 export function recordPath(paths: NetPaths, root: string, name: string): string {
-  const digest = createHash('sha256').update(root).digest('hex').slice(0, 16);
+  const digest = sha256Hex(root).slice(0, 16);
   return join(attachedDir(paths), `${digest}.${name}.json`);
 }
 
