@@ -13,7 +13,7 @@ export interface LxcEnv {
   cleanup(): void;
 }
 
-const TOOLS = ['attach', 'cgroup', 'checkconfig', 'console', 'create', 'destroy', 'execute', 'freeze', 'info', 'ls', 'start', 'stop', 'unfreeze', 'unshare', 'wait'];
+const TOOLS = ['attach', 'autostart', 'cgroup', 'checkconfig', 'console', 'create', 'destroy', 'execute', 'freeze', 'info', 'ls', 'start', 'stop', 'unfreeze', 'unshare', 'wait'];
 
 export function lxcEnv(prefix: string): LxcEnv {
   const base = mkdtempSync(join(tmpdir(), `corral-${prefix}-`));

@@ -2,6 +2,7 @@
 // `lxc-<command> -n NAME ...` with LXC's flags.
 import type { CommandSpec } from '../args.js';
 import { command as attach } from './attach.js';
+import { command as autostart } from './autostart.js';
 import { command as cgroup } from './cgroup.js';
 import { command as checkconfig } from './checkconfig.js';
 import { command as consoleCommand } from './console.js';
@@ -19,4 +20,4 @@ import { command as links } from './links.js';
 import { command as net } from './net.js';
 import { command as wait } from './wait.js';
 
-export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, unshare, links, net, internal];
+export const LXC_COMMANDS: CommandSpec[] = [create, start, stop, destroy, ls, info, attach, consoleCommand, execute, freezeCommand, unfreezeCommand, wait, cgroup, checkconfig, unshare, autostart, links, net, internal];

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 
-const NAMES = ['attach', 'cgroup', 'checkconfig', 'console', 'create', 'destroy', 'execute', 'freeze', 'info', 'ls', 'start', 'stop', 'unfreeze', 'unshare', 'wait'];
+const NAMES = ['attach', 'autostart', 'cgroup', 'checkconfig', 'console', 'create', 'destroy', 'execute', 'freeze', 'info', 'ls', 'start', 'stop', 'unfreeze', 'unshare', 'wait'];
 
 /** The opt-in that puts the lxc-* names on PATH: symlinks to this CLI, never over anything. */
 export const command: CommandSpec = {
