@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupPaths } from '../runtime/cgroup/index.js';
 import type { RuntimeContext } from '../runtime/context.js';
-import { networkInfo, type NetworkInfo } from './net/index.js';
+import { networkInfo, type NetworkInfo } from './net/info.js';
 import { stateOf, type LxcState } from './state.js';
 
 export interface ContainerInfo {

@@ -17,7 +17,6 @@ import { loadForStart } from './launch.js';
 import { MONITOR_SOCKET } from './monitor-request.js';
 import { lockContainer } from './lock.js';
 import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
-import { setupNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
 
@@ -101,7 +100,11 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
     oci.spec.process.env = [...(oci.spec.process.env ?? []).filter((e) => !e.startsWith('container_ttys=')), `container_ttys=${ttys}`];
   }
   // the host side of the network before init exists; devices move in at the createRuntime SYNC
-  const net = setupNetwork({ lxcpath: store.lxcpath, name, root: ctx.store.root, rootfs, devices: oci.launch.network }, { log: (m) => ctx.log('debug', m) });
+  // (loaded only for containers with host-side devices: loopback-only and host-network ones need none of it)
+  const devices = oci.launch.network;
+  const net = devices.some((d) => d.type !== 'empty' && d.type !== 'none')
+    ? (await import('./net/index.js')).setupNetwork({ lxcpath: store.lxcpath, name, root: ctx.store.root, rootfs, devices }, { log: (m) => ctx.log('debug', m) })
+    : undefined;
   try {
     return await createAndStart(ctx, name, {
       bundle: store.dir(name),

@@ -1,10 +1,12 @@
 // lxc-stop: the halt signal (or reboot, or SIGKILL with -k) to init, wait for it to exit,
 // kill after the timeout, then remove what the container held (cgroup, runtime state).
+import { existsSync } from 'node:fs';
 import type { RuntimeContext } from '../runtime/context.js';
 import { destroy } from '../runtime/delete.js';
 import { parseSignal } from '../runtime/signals.js';
 import { CorralError } from '../util/errors.js';
-import { releaseContainerNetwork } from './net/index.js';
+import { netPaths } from './net/paths.js';
+import { recordPath } from './net/records.js';
 import { removeIfEmpty } from './lock.js';
 import { monitorRequest } from './monitor-request.js';
 import { stateOf } from './state.js';
@@ -23,6 +25,16 @@ export interface StopOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Only a container that held host network devices has a record of them: the rest of the
+ * network layer (bridges, leases, dnsmasq) is loaded for those alone.
+ */
+async function releaseNet(ctx: RuntimeContext, name: string): Promise<void> {
+  if (!existsSync(recordPath(netPaths(), ctx.store.root, name))) return;
+  const { releaseContainerNetwork } = await import('./net/index.js');
+  releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
+}
+
+/**
  * Wait until init has exited (or the record is gone), or the deadline passes. We clean up
  * ourselves as soon as init is dead rather than wait for the monitor's post-stop command,
  * a Node process that takes ~100 ms to start; it finds nothing left to do.
@@ -32,7 +44,7 @@ async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Pr
     const view = await stateOf(ctx, name);
     if (view.state === 'STOPPED') {
       if (view.stale) await destroy(ctx, name, true);
-      releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
+      await releaseNet(ctx, name);
       removeIfEmpty(ctx.store.root);
       return true;
     }
@@ -54,7 +66,7 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
   if (view.state === 'STOPPED') {
     if (view.stale) await destroy(ctx, name, true);
     else throw new CorralError('BAD_STATE', `container "${name}" is not running`);
-    releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
+    await releaseNet(ctx, name);
     return;
   }
   const pid = view.pid!;
@@ -76,5 +88,5 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
   if (view.record?.cgroup) await ctx.cgroups.killAll(view.record.cgroup, 'SIGKILL').catch(() => {});
   signal(pid, 'SIGKILL');
   if (!(await waitGone(ctx, name, Date.now() + 5000))) await destroy(ctx, name, true);
-  releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
+  await releaseNet(ctx, name);
 }

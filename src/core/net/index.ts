@@ -1,13 +1,10 @@
 // The network layer as the container lifecycle calls it (start, stop, post-stop, destroy,
 // info, ls). Each entry point is small so the lifecycle code needs one line per hook.
-import { readlinkSync } from 'node:fs';
 import type { NetDevice } from '../config/net.js';
 import { prepareNetwork, releaseNetwork, sweepStale, type NetworkSetup } from './attach.js';
 import { realHost, type NetHost } from './host.js';
 import { forgetContainer } from './leases.js';
 import { netPaths, type NetPaths } from './paths.js';
-import { loadRecord } from './records.js';
-import { containerNet, type InterfaceStats } from './stats.js';
 
 export type { NetworkSetup } from './attach.js';
 
@@ -55,30 +52,4 @@ export function forgetContainerNetwork(lxcpath: string, name: string, warn: (msg
   }
 }
 
-function sameNetns(pid: number): boolean {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/net`) === readlinkSync('/proc/self/ns/net');
-  } catch {
-    return false;
-  }
-}
-
-export interface NetworkInfo {
-  ipv4: string[];
-  ipv6: string[];
-  interfaces: (InterfaceStats & { link?: string })[];
-}
-
-/** A running container's addresses and counters as it sees them, with the host end of each veth. */
-export function networkInfo(root: string, name: string, pid: number, env: NetEnv = {}): NetworkInfo {
-  const net = containerNet(pid);
-  // type none: the host's own interfaces are not the container's traffic
-  if (sameNetns(pid)) return { ipv4: net.ipv4, ipv6: net.ipv6, interfaces: [] };
-  const rec = loadRecord(env.paths ?? netPaths(), root, name);
-  const interfaces = net.interfaces.map((i) => {
-    const link = rec?.devices.find((d) => d.name === i.name)?.hostName;
-    return link ? { ...i, link } : i;
-  });
-  return { ipv4: net.ipv4, ipv6: net.ipv6, interfaces };
-}
-
+export { networkInfo, type NetworkInfo } from './info.js';
