@@ -3,7 +3,8 @@
 // destroy; `ls --fancy` over many containers; many starts and stops, one after another and
 // all at once; the memory a running container costs (monitor RSS, host memory); and the
 // same start/attach/stop through Corral's TypeScript API in one process.
-//   node dist/bench/lxc-compare.js [--runs N] [--many N] [--idle N] [--json]
+// How the cost per container grows: ls --fancy, start and stop with 1, 50 and 200 defined.
+//   node dist/bench/lxc-compare.js [--runs N] [--many N] [--idle N] [--scale 1,50,200] [--json]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ const RUNS = arg('--runs', 10);
 const MANY = arg('--many', 50);
 const IDLE = arg('--idle', 20);
 const JSON_OUT = process.argv.includes('--json');
+const scaleArg = process.argv.indexOf('--scale');
+const SCALE = (scaleArg >= 0 ? process.argv[scaleArg + 1]! : '1,50,200').split(',').filter(Boolean).map(Number);
 
 const base = mkdtempSync(join(tmpdir(), 'corral-vs-lxc-'));
 const corralPath = join(base, 'corral');
@@ -150,6 +153,40 @@ async function many(): Promise<void> {
     add(`${tool} autostart -k -a -A (kill ${MANY})`, time(...(tool === 'corral' ? corral('autostart', '-k', '-a', '-A') : lxc('autostart', '-k', '-a', '-A'))));
     for (const n of names) time(...cmd(tool, 'destroy', n));
   }
+  // the same 50-at-once start through the API, in one process
+  const store = new ContainerStore(corralPath);
+  const ctx = runtimeFor(store);
+  const names = Array.from({ length: MANY }, (_, i) => `p${i}`);
+  for (const n of names) create('corral', n);
+  let t0 = performance.now();
+  await Promise.all(names.map((n) => startContainer(store, ctx, n)));
+  add(`api start ${MANY} concurrent`, performance.now() - t0);
+  t0 = performance.now();
+  await Promise.all(names.map((n) => stopContainer(ctx, n, { kill: true, haltSignal: 'SIGUSR1', rebootSignal: 'SIGTERM' })));
+  add(`api stop ${MANY} concurrent`, performance.now() - t0);
+  for (const n of names) time(...cmd('corral', 'destroy', n));
+}
+
+/** Per container, with N defined (half of them running): ls --fancy, start, stop. Flat is the goal. */
+function scaling(): void {
+  for (const n of SCALE) {
+    for (const tool of ['corral', 'lxc'] as Tool[]) {
+      const names = Array.from({ length: n }, (_, i) => `s${i}`);
+      for (const name of names) create(tool, name);
+      const running = names.slice(0, Math.ceil(n / 2));
+      let t0 = performance.now();
+      for (const name of running) time(...cmd(tool, 'start', name));
+      add(`${tool} start, per container (${n} defined)`, (performance.now() - t0) / running.length);
+      const ls = tool === 'corral' ? corral('ls', '--fancy') : lxc('ls', '--fancy');
+      const lsMs = median([time(...ls), time(...ls), time(...ls)]);
+      add(`${tool} ls --fancy (${n} defined, half running)`, lsMs);
+      add(`${tool} ls --fancy, per container (${n} defined)`, lsMs / n);
+      t0 = performance.now();
+      for (const name of running) time(...cmd(tool, 'stop', name, '-k'));
+      add(`${tool} stop -k, per container (${n} defined)`, (performance.now() - t0) / running.length);
+      for (const name of names) time(...cmd(tool, 'destroy', name));
+    }
+  }
 }
 
 function memAvailable(): number {
@@ -206,6 +243,7 @@ try {
   await api();
   if (MANY > 0) await many();
   if (IDLE > 0) idle();
+  scaling();
   report();
 } finally {
   spawnSync('sh', ['-c', `for n in $(lxc-ls -P ${lxcPath}); do lxc-stop -P ${lxcPath} -n $n -k; lxc-destroy -P ${lxcPath} -n $n; done`], { stdio: 'ignore' });
