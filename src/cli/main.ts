@@ -51,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
 async function runLxc(usage: string, name: string, argv: string[]): Promise<number> {
   const command = LXC_COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
   if (!command) throw new UsageError(`unknown command '${name}'`, 'corral');
+  // every LXC tool answers --version with the bare version; a command's own arguments
+  // (after --, or anything of a command that passes its arguments through) are not ours
+  const ours = command.passThrough ? argv.slice(0, 1) : argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length);
+  if (ours.includes('--version')) return print(`${VERSION}\n`);
   return runCommand(command, usage, argv, {});
 }
 
