@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,15 +74,37 @@ static int op_wait_start(struct ctx *c)
 
 /* Moving oneself through a v1 `tasks` file with pid 0 skips the global
  * threadgroup lock that a write to cgroup.procs takes (and its RCU wait). */
-static int op_cgroup_enter(const struct op *op)
+/* The fd stage 0 opened before CLONE for this CGROUP_ENTER or NS_ENTER (the
+ * child may be in the container's mount namespace already). */
+static int prefd(struct ctx *c, const struct op *op)
 {
-	int fd = open(op->a[0].s, O_WRONLY | O_CLOEXEC);
+	if (c->nextprefd >= c->nprefds)
+		return fail(EBADF, "%s: not opened before CLONE", op_name(op->code));
+	return c->prefds[c->nextprefd++];
+}
+
+/* Writing 0 moves the writer alone: unlike a migration of another task, it
+ * skips the global threadgroup lock (and its RCU wait). */
+static int op_cgroup_enter(struct ctx *c, const struct op *op)
+{
+	int fd = prefd(c, op);
 	if (fd < 0)
-		return fail(errno, "open %s", op->a[0].s);
+		return -1;
 	int rc = write_all(fd, "0", 1);
 	int err = errno;
 	close(fd);
 	return rc < 0 ? fail(err, "enter cgroup through %s", op->a[0].s) : 0;
+}
+
+static int op_ns_enter(struct ctx *c, const struct op *op)
+{
+	int fd = prefd(c, op);
+	if (fd < 0)
+		return -1;
+	int rc = setns(fd, (int)op->a[0].i);
+	int err = errno;
+	close(fd);
+	return rc < 0 ? fail(err, "setns %s (type 0x%llx)", op->a[1].s, (unsigned long long)op->a[0].i) : 0;
 }
 
 static int op_rootfs(struct ctx *c, const struct op *op)
@@ -166,7 +189,8 @@ static int child_op(struct ctx *c, const struct op *op)
 	case OP_SECCOMP_LOAD: return op_seccomp(c, op);
 	case OP_EXEC: return op_exec(c, op);
 	case OP_CHECK_EXEC: return op_check_exec(c, op);
-	case OP_CGROUP_ENTER: return op_cgroup_enter(op);
+	case OP_CGROUP_ENTER: return op_cgroup_enter(c, op);
+	case OP_NS_ENTER: return op_ns_enter(c, op);
 	case OP_MOUNT_DETACHED: return op_mount_detached(c, op);
 	case OP_PRESERVE_FDS: return op_preserve_fds(c, op);
 	}

@@ -29,6 +29,8 @@ struct ctx {
 	int devnull;         /* TTY_PROXY: the host's /dev/null for the child's stdio */
 	int cgprocs[32];     /* CGROUP_JOIN after CLONE: cgroup.procs opened before it */
 	int ncgprocs, nextcgprocs;
+	int prefds[40];      /* CGROUP_ENTER and NS_ENTER of the child: their host paths, opened before CLONE */
+	int nprefds, nextprefd;
 	int detached[DETACHED_MAX]; /* IDMAP_MOUNT trees, stage 0's then the child's */
 	int ndetached;
 };

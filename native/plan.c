@@ -77,6 +77,7 @@ static const struct op_info ops[] = {
 	{OP_PRESERVE_FDS, "PRESERVE_FDS", "ii", 0},
 	{OP_MOUNT_DETACHED, "MOUNT_DETACHED", "si", 0},
 	{OP_LINK_UP, "LINK_UP", "s", 0},
+	{OP_NS_ENTER, "NS_ENTER", "is", 0},
 };
 
 static const struct op_info *op_lookup(uint16_t code)

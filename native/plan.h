@@ -71,6 +71,7 @@ enum op_code {
 	OP_PRESERVE_FDS = 142,
 	OP_MOUNT_DETACHED = 143,
 	OP_LINK_UP = 144,
+	OP_NS_ENTER = 145,
 };
 
 #define OP_FIRST_CHILD 100

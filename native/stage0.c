@@ -112,6 +112,16 @@ static int prepare_clone(struct ctx *c, const struct op *clone_op)
 		if (op->code == OP_SETGROUPS || op->code == OP_UID_MAP || op->code == OP_GID_MAP || op->code == OP_BPF_DEVICES ||
 		    op->code == OP_IDMAP_MOUNT || op->code == OP_IDMAP_TOOL)
 			need_root = 1;
+		if (op->code == OP_CGROUP_ENTER || op->code == OP_NS_ENTER) {
+			if (c->nprefds >= (int)(sizeof c->prefds / sizeof c->prefds[0]))
+				return fail(E2BIG, "more than %zu CGROUP_ENTER and NS_ENTER ops", sizeof c->prefds / sizeof c->prefds[0]);
+			const char *path = op->a[op->code == OP_NS_ENTER ? 1 : 0].s;
+			int fd = host_open(c, path, op->code == OP_NS_ENTER ? O_RDONLY : O_WRONLY);
+			if (fd < 0)
+				return fail(errno, "open %s", path);
+			c->prefds[c->nprefds++] = fd;
+			continue;
+		}
 		if (op->code != OP_CGROUP_JOIN)
 			continue;
 		if (c->ncgprocs >= (int)(sizeof c->cgprocs / sizeof c->cgprocs[0]))
@@ -166,6 +176,8 @@ static int do_clone(struct ctx *c, const struct op *op)
 		child_main(c, next);
 	}
 	c->child = pid;
+	for (int i = 0; i < c->nprefds; i++)
+		close(c->prefds[i]);
 	close(c->sync[1]);
 	if (c->devnull >= 0)
 		close(c->devnull);

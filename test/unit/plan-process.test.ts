@@ -132,3 +132,27 @@ test('exec plan: joins in nsenter order, cgroup, same privileges as the containe
   assert.deepEqual(plan.ops.slice(0, 7).map((o) => o.op), ['NS_JOIN', 'NS_JOIN', 'NS_JOIN', 'FOREGROUND', 'CLONE', 'CGROUP_JOIN', 'BECOME_ROOT']);
   assert.deepEqual(plan.ops.slice(0, 3).map((o) => o.args[1]), ['/proc/5/ns/user', '/proc/5/ns/pid', '/proc/5/ns/mnt']);
 });
+
+test('exec plan: the cgroup moves first, then the child enters the cgroup namespace', () => {
+  const spec = defaultSpec();
+  const plan = buildExecPlan({
+    spec,
+    process: { ...spec.process!, args: ['true'], terminal: false },
+    joins: [{ type: 'cgroup', path: '/proc/5/ns/cgroup' }, { type: 'mount', path: '/proc/5/ns/mnt' }, { type: 'pid', path: '/proc/5/ns/pid' }],
+    joinDirs: ['/sys/fs/cgroup/pids/x', '/sys/fs/cgroup/unified/x'],
+    foreground: true,
+    userNamespace: false,
+  });
+  assert.deepEqual(
+    plan.ops.slice(0, 7).map((o) => `${o.op} ${o.args.join(' ')}`.trim()),
+    [
+      `NS_JOIN ${CLONE.NEWPID} /proc/5/ns/pid`,
+      `NS_JOIN ${CLONE.NEWNS} /proc/5/ns/mnt`,
+      'FOREGROUND',
+      'CLONE 0',
+      'CGROUP_JOIN /sys/fs/cgroup/pids/x',
+      'CGROUP_JOIN /sys/fs/cgroup/unified/x',
+      `NS_ENTER ${CLONE.NEWCGROUP} /proc/5/ns/cgroup`,
+    ],
+  );
+});

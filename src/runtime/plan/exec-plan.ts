@@ -25,15 +25,25 @@ export interface ExecPlanInput {
 
 const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
 
+/**
+ * The cgroup comes before the cgroup namespace: stage 0 moves the child, then the child
+ * enters the container's cgroup namespace (from inside it, on an nsdelegate host, the
+ * cgroup we come from is out of sight and the move refused). Not cheaper ways to move:
+ * CLONE_INTO_CGROUP would hand the child a directory fd of the host's cgroupfs while it is
+ * already visible (and traceable, for a privileged container's root) in the container's
+ * pid namespace; a v1 self-move needs the same cgroup2 move anyway on a hybrid host.
+ */
 export function buildExecPlan(input: ExecPlanInput): Plan {
   const proc = input.process;
   const joins = [...input.joins].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
-  const ops: PlanOp[] = joins.map((j) => ({ op: 'NS_JOIN', args: [NS_FLAG[j.type] ?? 0, j.path] }));
+  const cgroupNs = joins.find((j) => j.type === 'cgroup');
+  const ops: PlanOp[] = joins.filter((j) => j !== cgroupNs).map((j) => ({ op: 'NS_JOIN', args: [NS_FLAG[j.type] ?? 0, j.path] }));
   if (proc.terminal && input.consoleSocket) ops.push({ op: 'CONSOLE_SOCKET', args: [input.consoleSocket] });
   else if (proc.terminal && input.foreground) ops.push({ op: 'TTY_PROXY', args: [] });
   if (input.foreground) ops.push({ op: 'FOREGROUND', args: [] });
   ops.push({ op: 'CLONE', args: [0] });
   for (const dir of input.joinDirs) ops.push({ op: 'CGROUP_JOIN', args: [dir] });
+  if (cgroupNs) ops.push({ op: 'NS_ENTER', args: [NS_FLAG.cgroup!, cgroupNs.path] });
   if (input.userNamespace) ops.push({ op: 'BECOME_ROOT', args: [] });
   if (proc.terminal) {
     ops.push({ op: 'SETSID', args: [] });

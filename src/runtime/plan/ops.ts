@@ -65,6 +65,7 @@ export const Op = {
   PRESERVE_FDS: 142,
   MOUNT_DETACHED: 143,
   LINK_UP: 144,
+  NS_ENTER: 145,
 } as const;
 
 export type OpName = keyof typeof Op;
