@@ -134,7 +134,8 @@ describe('oci image config', () => {
   test('urls, quoting, users, config lines', () => {
     assert.deepEqual(parseOciUrl('oci:/x/layout:v1'), { kind: 'layout', path: '/x/layout', tag: 'v1' });
     assert.deepEqual(parseOciUrl('oci-archive:/x/img.tar'), { kind: 'archive', path: '/x/img.tar', tag: undefined });
-    assert.throws(() => parseOciUrl('docker://x'), /oci:DIR/);
+    assert.throws(() => parseOciUrl('docker://x'), /not an image reference/);
+    assert.throws(() => parseOciUrl('http://x/y'), /oci:DIR/);
     for (const args of [['/bin/sh', '-c', "echo 'it''s' \"q\" $HOME"], ['a b', ''], ["'"]]) {
       assert.deepEqual(commandLine(args.map(quoteArg).join(' ')), args);
     }
