@@ -66,8 +66,8 @@ export interface FakeOptions {
   /** every manifest and blob it serves by digest */
   blobs: Blob[];
   auth?: { kind: 'bearer' | 'basic'; user: string; password: string };
-  /** blobs answered with a 307 to /storage/<digest> (a path that needs no auth, like S3's) */
-  redirectBlobs?: boolean;
+  /** blobs answered with a 307 to <origin>/storage/<digest> (a path that needs no auth, like S3's); true: this server's own */
+  redirectBlobs?: boolean | string;
 }
 
 function typeOf(b: Blob): string {
@@ -105,7 +105,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     const blob = stored ? byDigest.get(digest) : m && m[1] === o.repo ? (m[2] === 'manifests' ? o.tags[m[3]!] ?? byDigest.get(m[3]!) : byDigest.get(m[3]!)) : undefined;
     if (!blob) return send(res, 404, '{"errors":[{"code":"NOT_FOUND"}]}');
     if (m?.[2] === 'manifests') return send(res, 200, blob.data, { 'content-type': typeOf(blob), 'docker-content-digest': blob.digest });
-    if (m && o.redirectBlobs) return send(res, 307, '', { location: `/storage/${digest}` });
+    if (m && o.redirectBlobs) return send(res, 307, '', { location: `${o.redirectBlobs === true ? '' : o.redirectBlobs}/storage/${digest}` });
     send(res, 200, corrupt.get(digest) ?? blob.data, { 'content-type': 'application/octet-stream' });
   };
   const server: Server = createServer(handle);

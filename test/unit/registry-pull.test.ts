@@ -4,6 +4,7 @@
 // fetches only the manifest), and corrupt blobs rejected with nothing left in the cache.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,36 @@ describe('registry pulls', () => {
       await assert.rejects(pull(reg.host, 'team/app:v1', { creds: { user: 'alice', password: 'wrong' } }), (e: Error & { code?: string }) => e.code === 'PERMISSION' && /token server/.test(e.message));
       await assert.rejects(pull(reg.host, 'team/app:v1'), /token server/);
     });
+  });
+
+  test('blobs redirected to another origin: fetched there without the registry credentials', async () => {
+    const storage = await startFakeRegistry({ repo: 'none', tags: {}, blobs: image.blobs });
+    try {
+      await withRegistry({ auth: { kind: 'bearer', user: 'u', password: 'p' }, redirectBlobs: `http://localhost:${storage.port}` }, async (reg) => {
+        const img = await pull(reg.host, 'team/app:v1', { creds: { user: 'u', password: 'p' } });
+        assert.deepEqual(contents(img.layers), ['layer one', 'layer two']);
+        assert.equal(storage.log.length, 3);
+        assert.ok(storage.log.every((r) => r.path.startsWith('/storage/') && r.authorization === undefined));
+      });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('a registry that stops sending: the pull fails after the timeout, bounded', async () => {
+    const stall = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      res.write('{');
+    });
+    await new Promise<void>((r) => stall.listen(0, '127.0.0.1', r));
+    try {
+      const started = Date.now();
+      await assert.rejects(pull(`127.0.0.1:${(stall.address() as { port: number }).port}`, 'x:y', { timeoutMs: 300 }), /reading the manifest of x:y failed: no data for 0.3 s/);
+      assert.ok(Date.now() - started < 5000);
+    } finally {
+      stall.closeAllConnections();
+      await new Promise((r) => stall.close(r));
+    }
   });
 
   test('Basic credentials when the registry asks for them', async () => {

@@ -20,11 +20,18 @@ function once(url: URL, headers: Record<string, string>, timeoutMs: number): Pro
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method: 'GET', headers: { 'user-agent': 'corral', ...headers } });
+    let response: IncomingMessage | undefined;
     const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-    // the same limit for silence on the socket while a body streams
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no data for ${timeoutMs / 1000} s`)));
+    // the same limit for silence on the socket while a body streams; the body's reader
+    // gets this reason rather than a bare "aborted"
+    req.setTimeout(timeoutMs, () => {
+      const e = new Error(`no data for ${timeoutMs / 1000} s`);
+      response?.destroy(e);
+      req.destroy(e);
+    });
     req.on('response', (res) => {
       clearTimeout(deadline);
+      response = res;
       resolve(res);
     });
     req.on('error', (e) => {
@@ -68,13 +75,18 @@ export async function get(url: URL, opts: GetOptions): Promise<{ res: IncomingMe
 export async function readBody(res: IncomingMessage, max: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      res.destroy();
-      throw new CorralError('INVALID_ARGUMENT', `${what} is larger than ${max} bytes`);
+  try {
+    for await (const chunk of res) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        res.destroy();
+        throw new CorralError('INVALID_ARGUMENT', `${what} is larger than ${max} bytes`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (e) {
+    if (e instanceof CorralError) throw e;
+    throw new CorralError('NOT_FOUND', `reading ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   return Buffer.concat(chunks);
 }
