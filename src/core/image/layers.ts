@@ -108,7 +108,8 @@ function mergeDir(staging: string, root: string, rel: string): void {
 
 function runTar(args: string[], onStdout?: (chunk: string) => void): Promise<{ code: number; stderr: string }> {
   return new Promise((done) => {
-    const tar = spawn('tar', args, { stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] });
+    // C locale: applyLayer recognizes one of tar's messages, and listArchive parses its listing
+    const tar = spawn('tar', args, { stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let err = '';
     tar.stdout?.setEncoding('utf8').on('data', (d: string) => onStdout?.(d));
     tar.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
@@ -222,7 +223,11 @@ function stageLinkTargets(rootfs: string, work: string, listing: Awaited<ReturnT
       if (!listing.members.has(rel)) made.dirs.unshift(rel);
     }
     if (lstatOrUndefined(join(work, target))) continue;
-    linkSync(from, join(work, target));
+    try {
+      linkSync(from, join(work, target));
+    } catch (e) {
+      throw new CorralError('INVALID_ARGUMENT', `cannot link /${target} for the layer's hard link /${name}: ${(e as Error).message}`, { hint: 'the rootfs and the container directory must be on one filesystem' });
+    }
     made.files.push(target);
   }
   return made;
