@@ -4,6 +4,7 @@
 // distribution API's GETs: /v2/<repo>/manifests/<ref>, /v2/<repo>/blobs/<digest>.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeRegistry {
@@ -68,6 +69,8 @@ export interface FakeOptions {
   auth?: { kind: 'bearer' | 'basic'; user: string; password: string };
   /** blobs answered with a 307 to <origin>/storage/<digest> (a path that needs no auth, like S3's); true: this server's own */
   redirectBlobs?: boolean | string;
+  /** serve https with this key and certificate (PEM) */
+  tls?: { key: string; cert: string };
 }
 
 function typeOf(b: Blob): string {
@@ -86,7 +89,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     res.end(body);
   };
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     log.push({ path: url.pathname + url.search, authorization: req.headers.authorization });
     if (url.pathname === '/token') {
       if (req.headers.authorization !== basic || url.searchParams.get('service') !== 'fake' || url.searchParams.get('scope') !== `repository:${o.repo}:pull`) return send(res, 401, '{}');
@@ -97,7 +100,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     if (!stored && o.auth) {
       const want = o.auth.kind === 'bearer' ? `Bearer ${token}` : basic;
       if (req.headers.authorization !== want) {
-        const challenge = o.auth.kind === 'bearer' ? `Bearer realm="http://127.0.0.1:${port}/token",service="fake",scope="repository:${o.repo}:pull"` : 'Basic realm="fake"';
+        const challenge = o.auth.kind === 'bearer' ? `Bearer realm="${o.tls ? 'https' : 'http'}://127.0.0.1:${port}/token",service="fake",scope="repository:${o.repo}:pull"` : 'Basic realm="fake"';
         return send(res, 401, '{"errors":[{"code":"UNAUTHORIZED"}]}', { 'www-authenticate': challenge });
       }
     }
@@ -108,7 +111,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     if (m && o.redirectBlobs) return send(res, 307, '', { location: `${o.redirectBlobs === true ? '' : o.redirectBlobs}/storage/${digest}` });
     send(res, 200, corrupt.get(digest) ?? blob.data, { 'content-type': 'application/octet-stream' });
   };
-  const server: Server = createServer(handle);
+  const server: Server = o.tls ? createHttpsServer(o.tls, handle) : createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
   return {

@@ -3,7 +3,8 @@
 // amd64, blobs redirected elsewhere (no credentials follow), the blob cache (a second pull
 // fetches only the manifest), and corrupt blobs rejected with nothing left in the cache.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,28 @@ const pull = (host: string, ref: string, o: Partial<PullOptions> = {}) => pullIm
 const contents = (layers: { path: string }[]) => layers.map((l) => readFileSync(l.path, 'utf8'));
 
 describe('registry pulls', () => {
+  // first: src/util/tls-ca.ts reads NODE_EXTRA_CA_CERTS once per process, at the first https request
+  test('https by default: a certificate the host does not trust fails, one from NODE_EXTRA_CA_CERTS works', async () => {
+    const dir = join(base, 'tls');
+    mkdirSync(dir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    await withRegistry({ tls, auth: { kind: 'bearer', user: 'u', password: 'p' } }, async (reg) => {
+      const creds = { user: 'u', password: 'p' };
+      const saved = process.env.NODE_EXTRA_CA_CERTS;
+      try {
+        delete process.env.NODE_EXTRA_CA_CERTS;
+        await assert.rejects(pull(reg.host, 'team/app:v1', { insecure: false, creds }), (e: Error & { code?: string; hint?: string }) => e.code === 'PERMISSION' && /cannot reach https:\/\/127.0.0.1:\d+: self.signed certificate/.test(e.message) && /NODE_EXTRA_CA_CERTS/.test(e.hint ?? ''));
+        process.env.NODE_EXTRA_CA_CERTS = join(dir, 'cert.pem');
+        const img = await pull(reg.host, 'team/app:v1', { insecure: false, creds });
+        assert.deepEqual(contents(img.layers), ['layer one', 'layer two']);
+      } finally {
+        if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+        else process.env.NODE_EXTRA_CA_CERTS = saved;
+      }
+    });
+  });
+
   test('anonymous; a second pull with the same cache fetches only the manifest', async () => {
     await withRegistry({}, async (reg) => {
       const cacheRoot = cache();

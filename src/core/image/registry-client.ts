@@ -49,6 +49,10 @@ export class RegistryClient {
         discard(res);
       } catch (e) {
         if (e instanceof CorralError) throw e;
+        const code = String((e as { code?: unknown }).code ?? '');
+        if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+          throw new CorralError('PERMISSION', `cannot reach ${url.origin}: ${describe(e)}`, { hint: 'trust its certificate authority: NODE_EXTRA_CA_CERTS=FILE.pem' });
+        }
         if (attempt >= this.attempts) {
           throw new CorralError('NOT_FOUND', `cannot reach ${url.origin}: ${describe(e)}`, {
             hint: this.opts.insecure ? 'is the registry running there?' : 'is the registry running there? a plain-http registry needs --tls-verify=false',

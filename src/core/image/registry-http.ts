@@ -5,6 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CorralError } from '../../util/errors.js';
+import { caCertificates } from '../../util/tls-ca.js';
 
 export const MAX_REDIRECTS = 5;
 
@@ -18,8 +19,9 @@ export interface GetOptions {
 
 function once(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', headers: { 'user-agent': 'corral', ...headers } });
+    const options = { method: 'GET', headers: { 'user-agent': 'corral', ...headers } };
+    // bin/corral starts Node without NODE_EXTRA_CA_CERTS: its certificates come in here
+    const req = url.protocol === 'https:' ? httpsRequest(url, { ...options, ca: caCertificates() }) : httpRequest(url, options);
     let response: IncomingMessage | undefined;
     const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     // the same limit for silence on the socket while a body streams; the body's reader
