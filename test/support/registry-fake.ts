@@ -14,6 +14,8 @@ export interface FakeRegistry {
   log: { path: string; authorization?: string }[];
   /** blob digest -> bytes to send instead of the right ones */
   corrupt: Map<string, Buffer>;
+  /** blob digests whose next GET sends half the bytes and then drops the connection */
+  cutOnce: Set<string>;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
   const byDigest = new Map(o.blobs.map((b) => [b.digest, b]));
   const log: FakeRegistry['log'] = [];
   const corrupt = new Map<string, Buffer>();
+  const cutOnce = new Set<string>();
   const token = `tok-${process.pid}`;
   const basic = o.auth ? `Basic ${Buffer.from(`${o.auth.user}:${o.auth.password}`).toString('base64')}` : '';
   let port = 0;
@@ -109,6 +112,11 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     if (!blob) return send(res, 404, '{"errors":[{"code":"NOT_FOUND"}]}');
     if (m?.[2] === 'manifests') return send(res, 200, blob.data, { 'content-type': typeOf(blob), 'docker-content-digest': blob.digest });
     if (m && o.redirectBlobs) return send(res, 307, '', { location: `${o.redirectBlobs === true ? '' : o.redirectBlobs}/storage/${digest}` });
+    if (cutOnce.delete(digest)) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) });
+      res.write(blob.data.subarray(0, blob.size >> 1), () => res.destroy());
+      return;
+    }
     send(res, 200, corrupt.get(digest) ?? blob.data, { 'content-type': 'application/octet-stream' });
   };
   const server: Server = o.tls ? createHttpsServer(o.tls, handle) : createServer(handle);
@@ -119,6 +127,7 @@ export async function startFakeRegistry(o: FakeOptions): Promise<FakeRegistry> {
     host: `127.0.0.1:${port}`,
     log,
     corrupt,
+    cutOnce,
     close: () => new Promise((r) => {
       server.closeAllConnections();
       server.close(() => r());

@@ -113,11 +113,13 @@ describe('layers', () => {
 
   test('hard links: to a file of a lower layer, within one layer, to a file later replaced or whited out', async () => {
     const rootfs = fresh('rootfs');
-    const l1 = makeTree({ 'usr/lib/libx': '1', 'tmp/f': 't', 'etc/old': 'o', 'etc/gone': 'g' });
+    const l1 = makeTree({ 'usr/lib/libx': '1', 'tmp/f': 't', 'etc/old': 'o', 'etc/gone': 'g', 'odd/a "b"\\c\tü': 'odd' });
     chmodSync(join(l1, 'tmp'), 0o1777);
     await layersOnto(rootfs, tarOf([{ dir: l1, names: ['.'] }]));
     // a link whose target's directories are not in the layer leaves their modes alone
-    await layersOnto(rootfs, linkLayer({ 'usr/lib/libx': '', 'tmp/f': '', 'etc/gone': '' }, { 'usr/bin/tool': 'usr/lib/libx', 'opt/t': 'tmp/f', 'etc/keep': 'etc/gone' }));
+    await layersOnto(rootfs, linkLayer({ 'usr/lib/libx': '', 'tmp/f': '', 'etc/gone': '', 'odd/a "b"\\c\tü': '' }, { 'usr/bin/tool': 'usr/lib/libx', 'opt/t': 'tmp/f', 'etc/keep': 'etc/gone', 'odd/l\n "x" link to y': 'odd/a "b"\\c\tü' }));
+    // names tar quotes in its listing (quotes, backslashes, tabs, newlines, UTF-8)
+    assert.equal(inode(join(rootfs, 'odd/l\n "x" link to y')), inode(join(rootfs, 'odd/a "b"\\c\tü')));
     assert.equal(inode(join(rootfs, 'usr/bin/tool')), inode(join(rootfs, 'usr/lib/libx')));
     assert.equal(inode(join(rootfs, 'opt/t')), inode(join(rootfs, 'tmp/f')));
     assert.equal(lstatSync(join(rootfs, 'tmp')).mode & 0o7777, 0o1777);

@@ -108,6 +108,16 @@ describe('registry pulls', () => {
     }
   });
 
+  test('a blob transfer the connection drops is tried once more', async () => {
+    await withRegistry({}, async (reg) => {
+      const layer = image.blobs[1]!;
+      reg.cutOnce.add(layer.digest);
+      const img = await pull(reg.host, 'team/app:v1');
+      assert.deepEqual(contents(img.layers), ['layer one', 'layer two']);
+      assert.equal(reg.log.filter((r) => r.path.endsWith(layer.digest)).length, 2);
+    });
+  });
+
   test('a registry that stops sending: the pull fails after the timeout, bounded', async () => {
     const stall = createHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });

@@ -127,7 +127,8 @@ async function download(client: RegistryClient, d: Descriptor, dest: string, rep
   } catch (e) {
     rmSync(partial, { force: true });
     if (e instanceof CorralError) throw e;
-    throw new CorralError('NOT_FOUND', `fetching blob ${d.digest} from ${client.ref.host} failed: ${e instanceof Error ? e.message : String(e)}`);
+    // the cause marks a transfer the network broke off: worth one more try
+    throw new CorralError('NOT_FOUND', `fetching blob ${d.digest} from ${client.ref.host} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
@@ -135,8 +136,14 @@ async function download(client: RegistryClient, d: Descriptor, dest: string, rep
 async function blob(client: RegistryClient, d: Descriptor, cacheRoot: string, report: (bytes: number) => void): Promise<string> {
   const path = blobPath(cacheRoot, d.digest);
   if (existsSync(path) && statSync(path).size === d.size) return path;
-  await download(client, d, path, report);
-  return path;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await download(client, d, path, report);
+      return path;
+    } catch (e) {
+      if (attempt >= 2 || !(e instanceof CorralError) || e.cause === undefined) throw e;
+    }
+  }
 }
 
 /** Pull `ref`: the image config and the cached layer files, in order. */
