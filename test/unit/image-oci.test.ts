@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -96,6 +96,71 @@ describe('layers', () => {
     assert.deepEqual(listing(rootfs), ['etc/', 'etc/one', 'etc/two']);
   });
 
+  /** A layer holding `links` (name -> target, hard links made from `tree`) but not the targets themselves. */
+  function linkLayer(tree: Tree, links: Record<string, string>, keep: string[] = []): string {
+    const d = makeTree(tree);
+    for (const [name, target] of Object.entries(links)) {
+      mkdirSync(join(d, name, '..'), { recursive: true });
+      linkSync(join(d, target), join(d, name));
+    }
+    const targets = [...new Set(Object.values(links))].filter((t) => !keep.includes(t));
+    const file = tarOf([{ dir: d, names: [...targets, ...keep, ...Object.keys(links), ...Object.keys(tree).filter((k) => !targets.includes(k) && !keep.includes(k))] }]);
+    // GNU tar stores the later names as links to the first; deleting the first leaves links to a file the layer lacks
+    if (targets.length > 0) execFileSync('tar', ['--delete', '-P', '-f', file, ...targets]);
+    return file;
+  }
+  const inode = (p: string) => lstatSync(p).ino;
+
+  test('hard links: to a file of a lower layer, within one layer, to a file later replaced or whited out', async () => {
+    const rootfs = fresh('rootfs');
+    const l1 = makeTree({ 'usr/lib/libx': '1', 'tmp/f': 't', 'etc/old': 'o', 'etc/gone': 'g', 'odd/a "b"\\c\tü': 'odd' });
+    chmodSync(join(l1, 'tmp'), 0o1777);
+    await layersOnto(rootfs, tarOf([{ dir: l1, names: ['.'] }]));
+    // a link whose target's directories are not in the layer leaves their modes alone
+    await layersOnto(rootfs, linkLayer({ 'usr/lib/libx': '', 'tmp/f': '', 'etc/gone': '', 'odd/a "b"\\c\tü': '' }, { 'usr/bin/tool': 'usr/lib/libx', 'opt/t': 'tmp/f', 'etc/keep': 'etc/gone', 'odd/l\n "x" link to y': 'odd/a "b"\\c\tü' }));
+    // names tar quotes in its listing (quotes, backslashes, tabs, newlines, UTF-8)
+    assert.equal(inode(join(rootfs, 'odd/l\n "x" link to y')), inode(join(rootfs, 'odd/a "b"\\c\tü')));
+    assert.equal(inode(join(rootfs, 'usr/bin/tool')), inode(join(rootfs, 'usr/lib/libx')));
+    assert.equal(inode(join(rootfs, 'opt/t')), inode(join(rootfs, 'tmp/f')));
+    assert.equal(lstatSync(join(rootfs, 'tmp')).mode & 0o7777, 0o1777);
+    // within one layer (tar's own case), and a layer that links to a file and whites it out
+    const same = linkLayer({ 'srv/a': 'A', 'etc/.wh.old': '', 'etc/old': '' }, { 'srv/b': 'srv/a', 'srv/old': 'etc/old' }, ['srv/a']);
+    await layersOnto(rootfs, same);
+    assert.equal(inode(join(rootfs, 'srv/a')), inode(join(rootfs, 'srv/b')));
+    assert.equal(readFileSync(join(rootfs, 'srv/old'), 'utf8'), 'o');
+    assert.ok(!existsSync(join(rootfs, 'etc/old')));
+    // later layers replace and white out the targets: the links keep the old content
+    await layersOnto(rootfs, tarOf([{ dir: makeTree({ 'usr/lib/libx': '2', 'etc/.wh.gone': '' }), names: ['.'] }]));
+    assert.equal(readFileSync(join(rootfs, 'usr/lib/libx'), 'utf8'), '2');
+    assert.equal(readFileSync(join(rootfs, 'usr/bin/tool'), 'utf8'), '1');
+    assert.equal(readFileSync(join(rootfs, 'etc/keep'), 'utf8'), 'g');
+    assert.ok(!existsSync(join(rootfs, 'etc/gone')));
+  });
+
+  test('hard links never reach outside the rootfs', async () => {
+    const outside = fresh('outside');
+    const victim = join(outside, 'victim');
+    writeFileSync(victim, 'untouched');
+    const parent = fresh('hardlink-escape');
+    const rootfs = join(parent, 'rootfs');
+    mkdirSync(rootfs);
+    await layersOnto(rootfs, tarOf([{ dir: makeTree({ esc: { link: outside }, up: { link: '../../../../../..' } }), names: ['esc', 'up'] }]));
+    for (const target of ['esc/victim', `up${outside}/victim`]) {
+      await assert.rejects(layersOnto(rootfs, linkLayer({ [target]: 'x' }, { stolen: target })), /no lower layer has/);
+    }
+    // a `../` target: GNU tar refuses the member itself
+    const d = makeTree({ a: 'x' });
+    linkSync(join(d, 'a'), join(d, 'b'));
+    const dotdot = join(fresh('tar'), 'dotdot.tar');
+    execFileSync('tar', ['-cPf', dotdot, '-C', d, '--transform', `s,^a$,../../..${outside}/victim,`, 'a', 'b']);
+    execFileSync('tar', ['--delete', '-P', '-f', dotdot, `../../..${outside}/victim`]);
+    await layersOnto(rootfs, dotdot).catch(() => undefined);
+    assert.equal(lstatSync(victim).nlink, 1, 'nothing links to the host file');
+    assert.equal(readFileSync(victim, 'utf8'), 'untouched');
+    assert.ok(!existsSync(join(rootfs, 'stolen')));
+    assert.deepEqual(readdirSync(parent).sort(), ['rootfs']);
+  });
+
   test('hostile archives never write outside the rootfs', async () => {
     const outside = fresh('outside');
     const parent = fresh('hostile');
@@ -134,7 +199,8 @@ describe('oci image config', () => {
   test('urls, quoting, users, config lines', () => {
     assert.deepEqual(parseOciUrl('oci:/x/layout:v1'), { kind: 'layout', path: '/x/layout', tag: 'v1' });
     assert.deepEqual(parseOciUrl('oci-archive:/x/img.tar'), { kind: 'archive', path: '/x/img.tar', tag: undefined });
-    assert.throws(() => parseOciUrl('docker://x'), /oci:DIR/);
+    assert.throws(() => parseOciUrl('docker://x'), /not an image reference/);
+    assert.throws(() => parseOciUrl('http://x/y'), /oci:DIR/);
     for (const args of [['/bin/sh', '-c', "echo 'it''s' \"q\" $HOME"], ['a b', ''], ["'"]]) {
       assert.deepEqual(commandLine(args.map(quoteArg).join(' ')), args);
     }

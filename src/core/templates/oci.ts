@@ -1,6 +1,7 @@
 // The oci template: a container from an OCI image — a layout directory (`oci:DIR[:TAG]`),
 // an oci-archive tarball of one (`oci-archive:FILE[:TAG]`) or a `docker save` tarball
-// (`docker-archive:FILE[:NAME:TAG]`). Layers are applied in order
+// (`docker-archive:FILE[:NAME:TAG]`), or pulled from a registry
+// (`docker://HOST[:PORT]/REPO[:TAG|@DIGEST]`, see image/registry-pull.ts). Layers are applied in order
 // (whiteouts, opaque directories, gzip/zstd/plain; see image/layers.ts) and the image
 // config becomes the container's init: Entrypoint + Cmd (lxc.init.cmd and lxc.execute.cmd),
 // Env, WorkingDir, User. Such a container is an application container: its command is
@@ -10,18 +11,19 @@ import { join, resolve } from 'node:path';
 import { CorralError } from '../../util/errors.js';
 import { applyLayer, compressionOf, extractTo, resolveInRoot } from '../image/layers.js';
 import { readDockerArchive, readLayout, type Image, type ImageConfig } from '../image/oci-layout.js';
+import { pullImage } from '../image/registry-pull.js';
+import { hostPlatform, parseRegistryRef, type RegistryRef } from '../image/registry-ref.js';
 import type { Template } from './types.js';
 
-export interface OciSource {
-  kind: 'layout' | 'archive' | 'docker-archive';
-  path: string;
-  tag?: string;
-}
+export type OciSource = { kind: 'layout' | 'archive' | 'docker-archive'; path: string; tag?: string } | { kind: 'registry'; ref: RegistryRef };
 
-/** oci:DIR[:TAG] or oci-archive:FILE[:TAG] (a TAG has no '/'). */
+const SOURCES = 'oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or docker://HOST[:PORT]/REPO[:TAG|@sha256:DIGEST]';
+
+/** oci:DIR[:TAG] or oci-archive:FILE[:TAG] (a TAG has no '/'), docker-archive:..., docker://... */
 export function parseOciUrl(url: string): OciSource {
+  if (url.startsWith('docker://')) return { kind: 'registry', ref: parseRegistryRef(url) };
   const m = /^(oci|oci-archive|docker-archive):(.+)$/.exec(url);
-  if (!m) throw new CorralError('INVALID_ARGUMENT', `"${url}" is not oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]`);
+  if (!m) throw new CorralError('INVALID_ARGUMENT', `"${url}" is not ${SOURCES}`);
   let path = m[2]!;
   if (m[1] === 'docker-archive') {
     // a reference has colons and slashes of its own (docker.io/library/x:tag): the file is
@@ -105,31 +107,68 @@ export function ociConfig(name: string, c: ImageConfig, ids: { uid: number; gid:
   return lines;
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i >= 0) return args[i + 1];
-  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+export interface OciArgs {
+  url: string;
+  /** false: a plain-http registry */
+  tlsVerify: boolean;
+  creds?: { user: string; password: string };
+}
+
+/** The template's arguments: --url SOURCE (or SOURCE alone), --tls-verify=false or --insecure, --creds USER:PASSWORD. */
+export function parseOciArgs(args: string[]): OciArgs {
+  let url: string | undefined;
+  let tlsVerify = true;
+  let creds: OciArgs['creds'];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new CorralError('INVALID_ARGUMENT', `oci template: ${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--url' || flag === '-u') url = value();
+    else if (flag === '--insecure') tlsVerify = false;
+    else if (flag === '--tls-verify') {
+      const v = inline ?? 'true';
+      if (v !== 'true' && v !== 'false') throw new CorralError('INVALID_ARGUMENT', `oci template: --tls-verify=${v} is neither true nor false`);
+      tlsVerify = v === 'true';
+    } else if (flag === '--creds') {
+      const v = value();
+      const colon = v.indexOf(':');
+      if (colon <= 0) throw new CorralError('INVALID_ARGUMENT', 'oci template: --creds takes USER:PASSWORD');
+      creds = { user: v.slice(0, colon), password: v.slice(colon + 1) };
+    } else if (!a.startsWith('-') && url === undefined) url = a;
+    else throw new CorralError('INVALID_ARGUMENT', `oci template: unknown argument "${a}"`, { hint: 'oci template arguments: [--url] SOURCE [--tls-verify=false|--insecure] [--creds USER:PASSWORD]' });
+  }
+  if (!url) throw new CorralError('INVALID_ARGUMENT', 'the oci template needs an image', { hint: 'corral create -n NAME -t oci -- --url oci:/path/to/layout:TAG' });
+  return { url, tlsVerify, creds };
+}
+
+async function localImage(src: Exclude<OciSource, { kind: 'registry' }>, work: string, progress: (m: string) => void): Promise<Image> {
+  if (!existsSync(src.path)) throw new CorralError('NOT_FOUND', `${src.path} does not exist`);
+  let layout = src.path;
+  if (src.kind !== 'layout') {
+    progress(`unpacking ${src.path}`);
+    layout = join(work, 'layout');
+    await extractTo(src.path, layout, 'auto');
+  }
+  return src.kind === 'docker-archive' ? readDockerArchive(layout, src.tag) : readLayout(layout, src.tag, hostPlatform().architecture);
 }
 
 export const ociTemplate: Template = {
   name: 'oci',
-  description: 'an OCI image: -- --url oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG]',
+  description: `an OCI image: -- --url ${SOURCES} [--tls-verify=false] [--creds USER:PASSWORD]`,
   async run(ctx) {
-    const url = option(ctx.args, '--url') ?? option(ctx.args, '-u');
-    if (!url) throw new CorralError('INVALID_ARGUMENT', 'the oci template needs an image', { hint: 'corral create -n NAME -t oci -- --url oci:/path/to/layout:TAG' });
-    const src = parseOciUrl(url);
-    if (!existsSync(src.path)) throw new CorralError('NOT_FOUND', `${src.path} does not exist`);
+    const args = parseOciArgs(ctx.args);
+    const src = parseOciUrl(args.url);
     mkdirSync(ctx.rootfs, { recursive: true, mode: 0o755 });
     const work = mkdtempSync(join(ctx.path, '.oci-'));
     try {
-      let layout = src.path;
-      if (src.kind !== 'layout') {
-        ctx.progress(`unpacking ${src.path}`);
-        layout = join(work, 'layout');
-        await extractTo(src.path, layout, 'auto');
-      }
-      const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-      const image: Image = src.kind === 'docker-archive' ? await readDockerArchive(layout, src.tag) : await readLayout(layout, src.tag, arch);
+      const image = src.kind === 'registry'
+        ? await pullImage(src.ref, { insecure: !args.tlsVerify, creds: args.creds, progress: ctx.progress })
+        : await localImage(src, work, ctx.progress);
       for (const [i, layer] of image.layers.entries()) {
         ctx.progress(`applying layer ${i + 1}/${image.layers.length}`);
         await applyLayer(layer.path, compressionOf(layer.mediaType), ctx.rootfs, join(work, 'layer'));
