@@ -37,6 +37,7 @@ static const struct op_info ops[] = {
 	{OP_BPF_DEVICES, "BPF_DEVICES", "sb", F_POST},
 	{OP_IDMAP_MOUNT, "IDMAP_MOUNT", "ssi", F_POST},
 	{OP_IDMAP_TOOL, "IDMAP_TOOL", "s#s", F_POST},
+	{OP_CLONE_INTO_CGROUPNS, "CLONE_INTO_CGROUPNS", "s", F_PRE},
 	{OP_UNSHARE, "UNSHARE", "i", 0},
 	{OP_BECOME_ROOT, "BECOME_ROOT", "", 0},
 	{OP_SYNC, "SYNC", "s", 0},

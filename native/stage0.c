@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <linux/sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -153,6 +154,42 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup)
 	return syscall(SYS_clone3, &args, sizeof args);
 }
 
+/* The root cgroup of a cgroup namespace as a directory fd for CLONE_INTO_CGROUP,
+ * from a cgroup2 mount made inside that namespace (its root is the namespace's
+ * root cgroup). An exec child is visible in the container's pid namespace from
+ * its birth with this fd: from a detached mount of the container's own subtree,
+ * ".." leads nowhere above it, unlike a directory of the host's cgroupfs. */
+static int clone_into_cgroupns(struct ctx *c, const struct op *op)
+{
+	int own = host_open(c, "/proc/self/ns/cgroup", O_RDONLY);
+	if (own < 0)
+		return fail(errno, "open our cgroup namespace");
+	int target = host_open(c, op->a[0].s, O_RDONLY);
+	if (target < 0)
+		return close(own), fail(errno, "open cgroup namespace %s", op->a[0].s);
+	int rc = setns(target, CLONE_NEWCGROUP) < 0 ? fail(errno, "setns %s", op->a[0].s) : 0;
+	close(target);
+	int fs = -1, mnt = -1;
+	if (rc == 0 && (fs = (int)syscall(SYS_fsopen, "cgroup2", FSOPEN_CLOEXEC)) < 0)
+		rc = fail(errno, "fsopen cgroup2");
+	if (rc == 0 && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		rc = fail(errno, "create a cgroup2 superblock in %s", op->a[0].s);
+	if (rc == 0 && (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		rc = fail(errno, "mount cgroup2 of %s", op->a[0].s);
+	if (fs >= 0)
+		close(fs);
+	if (setns(own, CLONE_NEWCGROUP) < 0 && rc == 0)
+		rc = fail(errno, "return to our cgroup namespace");
+	close(own);
+	if (rc < 0) {
+		if (mnt >= 0)
+			close(mnt);
+		return -1;
+	}
+	c->clone_cgroup = mnt;
+	return 0;
+}
+
 static int do_clone(struct ctx *c, const struct op *op)
 {
 	unsigned long flags = (unsigned long)op->a[0].i;
@@ -206,6 +243,7 @@ static int parent_op(struct ctx *c, const struct op *op)
 	case OP_CLONE_INTO_CGROUP:
 		c->clone_cgroup = host_open(c, op->a[0].s, O_RDONLY | O_DIRECTORY);
 		return c->clone_cgroup < 0 ? fail(errno, "open cgroup %s", op->a[0].s) : 0;
+	case OP_CLONE_INTO_CGROUPNS: return clone_into_cgroupns(c, op);
 	case OP_CLONE: return do_clone(c, op);
 	case OP_SETGROUPS: return child_file(c, "setgroups", op->a[0].s);
 	case OP_UID_MAP: return child_file(c, "uid_map", op->a[0].s);

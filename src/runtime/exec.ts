@@ -101,6 +101,7 @@ export async function exec(ctx: RuntimeContext, id: string, opts: ExecOptions): 
     process: proc,
     joins,
     joinDirs: record.cgroup?.joinDirs ?? [],
+    unifiedDir: record.cgroup?.unifiedDir,
     consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
     foreground: !opts.detach,
     userNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'user'),

@@ -27,6 +27,8 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -153,6 +155,26 @@ static void try_write_exe(int pid, int fd, const char *what)
 	close(fd);
 }
 
+/* A directory fd that reads "/": the host's root, or the root of a detached
+ * mount. For a cgroup2 one, say whether ".." leads anywhere above it. */
+static void describe_root(const char *fdpath, char *target, size_t size)
+{
+	int d = open(fdpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct statfs fs;
+	if (d < 0 || fstatfs(d, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		if (d >= 0)
+			close(d);
+		return;
+	}
+	struct stat here, up;
+	int u = openat(d, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int stays = u >= 0 && fstat(d, &here) == 0 && fstat(u, &up) == 0 && here.st_ino == up.st_ino && here.st_dev == up.st_dev;
+	snprintf(target, size, stays ? "cgroup2-root:dotdot-stays" : "cgroup2-root:DOTDOT-LEADS-UP");
+	if (u >= 0)
+		close(u);
+	close(d);
+}
+
 static void attack(int pid, const char *exe, int *opath, int *npath)
 {
 	char path[64], target[4096];
@@ -179,6 +201,8 @@ static void attack(int pid, const char *exe, int *opath, int *npath)
 		ssize_t r = readlink(path, target, sizeof target - 1);
 		if (r >= 0) {
 			target[r] = 0;
+			if (!strcmp(target, "/"))
+				describe_root(path, target, sizeof target);
 			printf("fdlink %d %d %s\n", pid, fd, target);
 		} else if (errno != ENOENT) {
 			printf("fdlink %d %d %s\n", pid, fd, err(errno));

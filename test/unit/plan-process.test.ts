@@ -135,24 +135,31 @@ test('exec plan: joins in nsenter order, cgroup, same privileges as the containe
 
 test('exec plan: the cgroup moves first, then the child enters the cgroup namespace', () => {
   const spec = defaultSpec();
-  const plan = buildExecPlan({
+  const input = {
     spec,
     process: { ...spec.process!, args: ['true'], terminal: false },
     joins: [{ type: 'cgroup', path: '/proc/5/ns/cgroup' }, { type: 'mount', path: '/proc/5/ns/mnt' }, { type: 'pid', path: '/proc/5/ns/pid' }],
     joinDirs: ['/sys/fs/cgroup/pids/x', '/sys/fs/cgroup/unified/x'],
+    unifiedDir: '/sys/fs/cgroup/unified/x',
     foreground: true,
     userNamespace: false,
-  });
-  assert.deepEqual(
-    plan.ops.slice(0, 7).map((o) => `${o.op} ${o.args.join(' ')}`.trim()),
-    [
-      `NS_JOIN ${CLONE.NEWPID} /proc/5/ns/pid`,
-      `NS_JOIN ${CLONE.NEWNS} /proc/5/ns/mnt`,
-      'FOREGROUND',
-      'CLONE 0',
-      'CGROUP_JOIN /sys/fs/cgroup/pids/x',
-      'CGROUP_JOIN /sys/fs/cgroup/unified/x',
-      `NS_ENTER ${CLONE.NEWCGROUP} /proc/5/ns/cgroup`,
-    ],
-  );
+  };
+  const show = (ops: { op: string; args: unknown[] }[]) => ops.map((o) => `${o.op} ${o.args.join(' ')}`.trim());
+  // born in the cgroup namespace's root, moving itself into v1: no migration by stage 0
+  assert.deepEqual(show(buildExecPlan(input).ops.slice(0, 7)), [
+    `NS_JOIN ${CLONE.NEWPID} /proc/5/ns/pid`,
+    `NS_JOIN ${CLONE.NEWNS} /proc/5/ns/mnt`,
+    'FOREGROUND',
+    'CLONE_INTO_CGROUPNS /proc/5/ns/cgroup',
+    'CLONE 0',
+    'CGROUP_ENTER /sys/fs/cgroup/pids/x/tasks',
+    `NS_ENTER ${CLONE.NEWCGROUP} /proc/5/ns/cgroup`,
+  ]);
+  // a user namespace: stage 0 moves the child
+  const userns = buildExecPlan({ ...input, userNamespace: true }).ops;
+  assert.deepEqual(show(userns.slice(3, 7)), ['CLONE 0', 'CGROUP_JOIN /sys/fs/cgroup/pids/x', 'CGROUP_JOIN /sys/fs/cgroup/unified/x', `NS_ENTER ${CLONE.NEWCGROUP} /proc/5/ns/cgroup`]);
+  // no cgroup namespace of its own: stage 0 moves the child
+  const noCgroupNs = buildExecPlan({ ...input, joins: input.joins.filter((j) => j.type !== 'cgroup') }).ops;
+  assert.ok(!noCgroupNs.some((o) => o.op === 'CLONE_INTO_CGROUPNS' || o.op === 'CGROUP_ENTER'));
+  assert.equal(noCgroupNs.filter((o) => o.op === 'CGROUP_JOIN').length, 2);
 });

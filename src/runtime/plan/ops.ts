@@ -24,6 +24,7 @@ export const Op = {
   BPF_DEVICES: 15,
   IDMAP_MOUNT: 16,
   IDMAP_TOOL: 17,
+  CLONE_INTO_CGROUPNS: 18,
   // child ops
   UNSHARE: 100,
   BECOME_ROOT: 101,
