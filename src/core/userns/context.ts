@@ -1,0 +1,25 @@
+// The runtime context of an ordinary user's commands: the same as root's but for the cgroup
+// manager, which works below the user's delegated cgroup or, without one, makes none.
+import { detectCgroups, type CgroupManager } from '../../runtime/cgroup/index.js';
+import { RuntimeContext, type RuntimeOptions } from '../../runtime/context.js';
+import { findUserCgroup, selfCgroupText, userCgroupManager, type UserCgroup } from './cgroups.js';
+
+export class UserRuntimeContext extends RuntimeContext {
+  private userCgroups: CgroupManager | undefined;
+  private choice: UserCgroup | undefined;
+
+  constructor(opts: RuntimeOptions) {
+    super(opts);
+  }
+
+  /** Which cgroup this user's containers get (decided on first use, like the manager). */
+  get cgroupChoice(): UserCgroup {
+    this.choice ??= findUserCgroup(detectCgroups(), selfCgroupText(), process.getuid?.() ?? 0);
+    return this.choice;
+  }
+
+  override get cgroups(): CgroupManager {
+    this.userCgroups ??= userCgroupManager(detectCgroups(), this.cgroupChoice);
+    return this.userCgroups;
+  }
+}
