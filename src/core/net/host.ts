@@ -55,11 +55,7 @@ function run(cmd: string, args: string[], input?: string): RunResult {
 }
 
 function nsPrefix(nsPid: number | undefined): string[] {
-  if (nsPid === undefined) return [];
-  // an ordinary user's container: its netns belongs to its user namespace, where the user
-  // (its owner) gets the capabilities to configure it only by entering it first
-  if ((process.geteuid?.() ?? 0) !== 0) return [`--user=/proc/${nsPid}/ns/user`, `--net=/proc/${nsPid}/ns/net`];
-  return [`--net=/proc/${nsPid}/ns/net`];
+  return nsPid === undefined ? [] : [`--net=/proc/${nsPid}/ns/net`];
 }
 
 function runIn(nsPid: number | undefined, cmd: string, args: string[], input?: string): RunResult {
