@@ -89,17 +89,20 @@ describe('an ordinary user\'s containers', { skip, concurrency: false }, () => {
   let cli: { corral: string; copy?: string } = { corral: CORRAL };
   const outDir = mkdtempSync(join(tmpdir(), 'corral-user-out-'));
 
-  const run = (args: string[], timeoutMs = 60_000): Ran => {
+  let delegated = '';
+  /** in: a cgroup2 dir to move the command into first (as root, before runuser) */
+  const run = (args: string[], timeoutMs = 60_000, inCgroup = ''): Ran => {
     const env = [`HOME=${home}`, `XDG_RUNTIME_DIR=${xdg}`, `USER=${name}`, `LOGNAME=${name}`, 'PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin'];
     const out = join(outDir, 'out');
     const err = join(outDir, 'err');
-    const r = spawnSync('sh', ['-c', 'exec "$@" >"$OUT" 2>"$ERR"', 'sh', 'runuser', '-u', name, '--', 'env', '-i', ...env, process.execPath, cli.corral, ...args], {
+    const move = inCgroup ? `echo $$ > ${inCgroup}/cgroup.procs && ` : '';
+    const r = spawnSync('sh', ['-c', `${move}exec "$@" >"$OUT" 2>"$ERR"`, 'sh', 'runuser', '-u', name, '--', 'env', '-i', ...env, process.execPath, cli.corral, ...args], {
       cwd: '/', stdio: 'ignore', timeout: timeoutMs, env: { ...process.env, OUT: out, ERR: err },
     });
     return { code: r.status ?? 128, stdout: existsSync(out) ? readFileSync(out, 'utf8') : '', stderr: existsSync(err) ? readFileSync(err, 'utf8') : '' };
   };
-  const ok = (args: string[]): Ran => {
-    const r = run(args);
+  const ok = (args: string[], inCgroup = ''): Ran => {
+    const r = run(args, 60_000, inCgroup);
     assert.equal(r.code, 0, `corral ${args.join(' ')}: ${r.stderr}`);
     return r;
   };
@@ -131,6 +134,7 @@ describe('an ordinary user\'s containers', { skip, concurrency: false }, () => {
       }
     }
     if (uid > 0) spawnSync('userdel', ['-r', '-f', name]);
+    if (delegated) spawnSync('sh', ['-c', `find ${delegated} -depth -type d -exec rmdir {} +`]);
     for (const file of ['/etc/subuid', '/etc/subgid']) dropLines(file, name);
     if (home) rmSync(home, { recursive: true, force: true });
     for (const dir of [xdg, outDir, cli.copy]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -203,6 +207,23 @@ describe('an ordinary user\'s containers', { skip, concurrency: false }, () => {
     assert.equal(map.code, 1);
     assert.match(map.stderr, new RegExp(`host uids ${start + RANGE}-${start + 2 * RANGE - 1} are not ${name}'s in /etc/subuid`));
     assert.ok(!existsSync(join(lxcpath(), 'c3')), 'nothing left of the refused create');
+  });
+
+  test('a cgroup2 directory delegated to the user holds the container (no warning, no limits refused)', (t) => {
+    const unified = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4];
+    if (!unified) return t.skip('no cgroup2 mount');
+    delegated = join(unified, `corral-${name}`);
+    mkdirSync(delegated);
+    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(delegated, f), uid, 0);
+    ok(['create', '-n', 'c4', '-t', 'busybox'], delegated);
+    const s = ok(['start', '-n', 'c4'], delegated);
+    assert.doesNotMatch(s.stderr, /without cgroup limits/);
+    const pid = Number(/PID:\s+(\d+)/.exec(ok(['info', '-n', 'c4']).stdout)?.[1]);
+    const own = /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
+    assert.ok(own.endsWith(`/corral-${name}/corral/c4`), own);
+    ok(['stop', '-n', 'c4']);
+    assert.ok(!existsSync(join(delegated, 'corral', 'c4')), 'its cgroup is removed by a stop from outside it');
+    ok(['destroy', '-n', 'c4']);
   });
 
   test('stop and destroy as the user leave nothing behind', () => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { parseConfig } from '../../src/core/config/index.js';
 import { resolveLxcpath } from '../../src/core/lxcpath.js';
 import { userDefaultConf, userRunBase } from '../../src/core/userns/caller.js';
-import { findUserCgroup, NoCgroupManager, type CgroupProbe } from '../../src/core/userns/cgroups.js';
+import { findUserCgroup, UserCgroupManager, type CgroupProbe } from '../../src/core/userns/cgroups.js';
 import { usernsExecPlan, withCaller } from '../../src/core/userns/exec.js';
 import { checkNoCgroupKeys, checkUserNetwork, userMaps, withUserNetwork } from '../../src/core/userns/policy.js';
 import { defaultMap, parseSubid, rangesOf, unownedMappings } from '../../src/core/userns/subid.js';
@@ -123,7 +123,7 @@ test('the user\'s cgroup: theirs when they own it and may write cgroup.procs, el
 });
 
 test('without a cgroup: nothing is made, limits and freezing are refused with the fix', async () => {
-  const m = new NoCgroupManager({ layout: 'hybrid', v1: {}, unified: '/u' }, 'no delegation');
+  const m = new UserCgroupManager({ layout: 'hybrid', v1: {}, unified: '/u' }, { kind: 'none', why: 'no delegation' });
   const c = await m.create('/corral/a', { memory: { limit: 1 } });
   assert.deepEqual(c.joinDirs, []);
   assert.deepEqual(await m.pids(c), []);
@@ -141,4 +141,15 @@ test('an ordinary user\'s store, runtime state and defaults live in their home',
   assert.equal(userRunBase({ XDG_RUNTIME_DIR: '/run/user/1000' }), '/run/user/1000/corral');
   assert.equal(userRunBase(env), '/home/alice/.cache/corral/run');
   assert.equal(userDefaultConf(env), '/home/alice/.config/corral/default.conf');
+});
+
+test('a delegated cgroup: containers below it; a recorded cgroup is acted on whoever stops it', async () => {
+  const system: CgroupSystem = { layout: 'v2', v1: {}, unified: '/sys/fs/cgroup/unified' };
+  const m = new UserCgroupManager(system, { kind: 'delegated', system, own: '/user.slice/u.scope' });
+  assert.equal(m.resolvePath(undefined, 'c1'), '/user.slice/u.scope/corral/c1');
+  assert.equal(m.resolvePath('mine/c1', 'c1'), '/user.slice/u.scope/mine/c1');
+  const none = new UserCgroupManager(system, { kind: 'none', why: 'x' });
+  assert.deepEqual((await none.create('/corral/c1', {})).joinDirs, []);
+  // freezing a container whose record has a cgroup goes to that cgroup, even from a caller without one
+  await assert.rejects(none.freeze({ path: '/p', dirs: {}, joinDirs: ['/nonexistent/corral-test'], unifiedDir: '/nonexistent/corral-test' }), (e: Error) => !/needs a cgroup/.test(e.message));
 });

@@ -55,65 +55,50 @@ export function findUserCgroup(system: CgroupSystem, selfCgroup: string, uid: nu
 
 export const DELEGATION_HINT = 'run it in a cgroup delegated to you: systemd-run --user --scope -p Delegate=yes corral start ..., or have root make a cgroup2 directory yours (mkdir D; chown USER D D/cgroup.procs D/cgroup.subtree_control) and start from a shell moved into it';
 
-/** The user's containers below their own (delegated) cgroup: <own>/corral/<name>. */
-class DelegatedCgroupManager implements CgroupManager {
+/**
+ * An ordinary user's cgroups. Where a container goes depends on the caller (its delegated
+ * cgroup, or none); what is done to an existing one depends on its record: a container
+ * started from a delegated cgroup has directories there, whoever stops it. Without
+ * directories there is nothing to do: killing the init ends its pid namespace, and with it
+ * every process in it. Device rules need no cgroup: in a user namespace the kernel refuses
+ * mknod and the bind-mounted host nodes keep their host permissions (and loading a device
+ * program needs CAP_SYS_ADMIN or CAP_BPF on the host).
+ */
+export class UserCgroupManager implements CgroupManager {
   private readonly inner: CgroupManager;
-  constructor(readonly system: CgroupSystem, private readonly own: string) {
-    this.inner = openCgroupManager({ system });
+  constructor(readonly system: CgroupSystem, private readonly choice: UserCgroup) {
+    this.inner = openCgroupManager({ system: choice.kind === 'delegated' ? choice.system : { layout: 'v2', v1: {}, unified: system.unified ?? '/sys/fs/cgroup' } });
   }
   resolvePath(cgroupsPath: string | undefined, id: string): string {
-    if (cgroupsPath) return this.inner.resolvePath(cgroupsPath.startsWith('/') ? cgroupsPath.slice(1) : cgroupsPath, id, `0::${this.own}\n`);
-    return `${this.own === '/' ? '' : this.own}/corral/${id}`;
+    if (this.choice.kind === 'none') return `/corral/${id}`;
+    const own = this.choice.own;
+    if (cgroupsPath) return this.inner.resolvePath(cgroupsPath.replace(/^\/+/, ''), id, `0::${own}\n`);
+    return `${own === '/' ? '' : own}/corral/${id}`;
   }
-  create = (path: string, r: CgroupResources | undefined) => this.inner.create(path, r);
-  update = (p: CgroupPaths, r: CgroupResources) => this.inner.update(p, r);
-  pids = (p: CgroupPaths) => this.inner.pids(p);
-  stats = (p: CgroupPaths) => this.inner.stats(p);
-  freeze = (p: CgroupPaths) => this.inner.freeze(p);
-  thaw = (p: CgroupPaths) => this.inner.thaw(p);
-  isFrozen = (p: CgroupPaths) => this.inner.isFrozen(p);
-  killAll = (p: CgroupPaths, s: NodeJS.Signals | number) => this.inner.killAll(p, s);
-  destroy = (p: CgroupPaths) => this.inner.destroy(p);
-}
-
-/**
- * No cgroup at all: the container shares its caller's cgroup. Device rules are not needed
- * (in a user namespace the kernel refuses mknod and the bind-mounted nodes keep their host
- * permissions); killing its init ends its pid namespace, and with it every process in it.
- */
-export class NoCgroupManager implements CgroupManager {
-  constructor(readonly system: CgroupSystem, private readonly why: string) {}
-  resolvePath(_cgroupsPath: string | undefined, id: string): string {
-    return `/corral/${id}`;
+  async create(path: string, r: CgroupResources | undefined): Promise<CreatedCgroup> {
+    if (this.choice.kind === 'none') return { path, dirs: {}, joinDirs: [] };
+    const { devicesProgram: _ignored, ...paths } = await this.inner.create(path, r);
+    return paths;
   }
-  async create(path: string, _r: CgroupResources | undefined): Promise<CreatedCgroup> {
-    return { path, dirs: {}, joinDirs: [] };
+  private has = (p: CgroupPaths) => p.joinDirs.length > 0 || p.unifiedDir !== undefined;
+  async update(p: CgroupPaths, r: CgroupResources): Promise<UpdateResult> {
+    if (!this.has(p)) throw this.refusal('changing limits');
+    return this.inner.update(p, r);
   }
-  async update(_p: CgroupPaths, _r: CgroupResources): Promise<UpdateResult> {
-    throw this.refusal('changing limits');
+  pids = async (p: CgroupPaths): Promise<number[]> => (this.has(p) ? this.inner.pids(p) : []);
+  stats = async (p: CgroupPaths): Promise<CgroupStats> => (this.has(p) ? this.inner.stats(p) : {});
+  async freeze(p: CgroupPaths): Promise<void> {
+    if (!this.has(p)) throw this.refusal('freezing');
+    return this.inner.freeze(p);
   }
-  async pids(_p: CgroupPaths): Promise<number[]> {
-    return [];
-  }
-  async stats(_p: CgroupPaths): Promise<CgroupStats> {
-    return {};
-  }
-  async freeze(_p: CgroupPaths): Promise<void> {
-    throw this.refusal('freezing');
-  }
-  async thaw(_p: CgroupPaths): Promise<void> {}
-  async isFrozen(_p: CgroupPaths): Promise<boolean> {
-    return false;
-  }
-  async killAll(_p: CgroupPaths, _s: NodeJS.Signals | number): Promise<void> {}
-  async destroy(_p: CgroupPaths): Promise<void> {}
+  thaw = async (p: CgroupPaths): Promise<void> => (this.has(p) ? this.inner.thaw(p) : undefined);
+  isFrozen = async (p: CgroupPaths): Promise<boolean> => (this.has(p) ? this.inner.isFrozen(p) : false);
+  killAll = async (p: CgroupPaths, s: NodeJS.Signals | number): Promise<void> => (this.has(p) ? this.inner.killAll(p, s) : undefined);
+  destroy = async (p: CgroupPaths): Promise<void> => (this.has(p) ? this.inner.destroy(p) : undefined);
   private refusal(what: string): CorralError {
-    return new CorralError('NOT_SUPPORTED', `${what} needs a cgroup, and this container has none: ${this.why}`, { hint: DELEGATION_HINT });
+    const why = this.choice.kind === 'none' ? this.choice.why : 'it was started without one';
+    return new CorralError('NOT_SUPPORTED', `${what} needs a cgroup, and this container has none: ${why}`, { hint: DELEGATION_HINT });
   }
-}
-
-export function userCgroupManager(system: CgroupSystem, choice: UserCgroup): CgroupManager {
-  return choice.kind === 'delegated' ? new DelegatedCgroupManager(choice.system, choice.own) : new NoCgroupManager(system, choice.why);
 }
 
 export function selfCgroupText(): string {
