@@ -166,6 +166,13 @@ describe('an ordinary user\'s containers', { skip, concurrency: false }, () => {
     assert.equal(statSync(join(lxcpath(), 'c1', 'config')).uid, uid, 'the config stays the user\'s');
   });
 
+  test('execute as the user: an application container in the same user namespace', () => {
+    const r = ok(['execute', '-n', 'c1', '--', 'sh', '-c', 'id -u; cat /proc/self/uid_map']);
+    const [id, map] = r.stdout.trim().split('\n');
+    assert.equal(id, '0');
+    assert.deepEqual(map!.trim().split(/\s+/), ['0', String(start), '65536']);
+  });
+
   test('start, attach, info, ls as the user: root inside is the first subordinate id outside', () => {
     const s = ok(['start', '-n', 'c1']);
     const notes = s.stderr.match(/runs without cgroup limits/g) ?? [];
