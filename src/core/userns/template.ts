@@ -29,7 +29,7 @@ export async function runTemplateInUserns(job: TemplateJob, maps: readonly Omit<
   const line = stdout.split('\n').reverse().find((l) => l.startsWith(RESULT_PREFIX));
   if (code !== 0 || !line) {
     throw new CorralError('INTERNAL', `create container "${job.name}": the ${job.template} template failed in the container's user namespace (exit status ${code})`, {
-      hint: 'its error is printed above; the debian template needs real root (debootstrap makes device nodes): run it as root',
+      hint: job.template === 'debian' ? 'the debian template needs real root (debootstrap makes device nodes): create it as root' : 'the template\'s own error is printed above',
     });
   }
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as TemplateResult;
