@@ -5,8 +5,7 @@
 // Where there is none (this project's hybrid hosts without a systemd user session), the
 // container runs in the caller's cgroup without limits: explicit limit keys are refused and
 // `start` says so once.
-import { constants } from 'node:fs';
-import { accessSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCgroupManager, ownCgroup, type CgroupManager, type CgroupPaths, type CgroupResources, type CgroupStats, type CgroupSystem, type CreatedCgroup, type UpdateResult } from '../../runtime/cgroup/index.js';
 import { CorralError } from '../../util/errors.js';

@@ -1,7 +1,7 @@
 // The runtime context of an ordinary user's commands: the same as root's but for the cgroup
 // manager, which works below the user's delegated cgroup or, without one, makes none.
 import { detectCgroups, type CgroupManager, type CgroupSystem } from '../../runtime/cgroup/index.js';
-import { RuntimeContext, type RuntimeOptions } from '../../runtime/context.js';
+import { RuntimeContext } from '../../runtime/context.js';
 import { findUserCgroup, selfCgroupText, UserCgroupManager, type UserCgroup } from './cgroups.js';
 
 export class UserRuntimeContext extends RuntimeContext {
@@ -12,10 +12,6 @@ export class UserRuntimeContext extends RuntimeContext {
   private get system(): CgroupSystem {
     this.detected ??= detectCgroups();
     return this.detected;
-  }
-
-  constructor(opts: RuntimeOptions) {
-    super(opts);
   }
 
   /** Which cgroup this user's containers get (decided on first use, like the manager). */

@@ -4,8 +4,8 @@
 // container's plus the caller's own uid/gid, so that the namespace's root may also use the
 // caller's files (the container directory) — capabilities in a user namespace reach only
 // inodes whose owner and group are mapped in it.
-import { constants } from 'node:fs';
-import { accessSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { HelperError, runHelper, type StdioSlot } from '../../runtime/helper.js';
 import { CLONE } from '../../runtime/plan/linux-constants.js';
 import type { IdmapTools } from '../../runtime/plan/namespaces.js';
@@ -19,9 +19,9 @@ type Map = Omit<IdMap, 'pos'>;
 const TOOL_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin'];
 
 /**
- * The setuid-root newuidmap/newgidmap (Debian's `uidmap`). Only a tool that is setuid root
- * (or, on some distributions, has file capabilities, which we cannot see cheaply: such a
- * tool is taken and fails at its step if it lacks them) can map /etc/subuid ranges.
+ * The setuid-root newuidmap/newgidmap (Debian's `uidmap`): only they can map /etc/subuid
+ * ranges for an ordinary user. Some distributions grant file capabilities instead of the
+ * setuid bit: getcap (only run in that rare case) tells, as in `corral checkconfig`.
  */
 export function findIdmapTools(): IdmapTools {
   const find = (name: string): string => {
@@ -39,15 +39,20 @@ export function findIdmapTools(): IdmapTools {
     });
   };
   const tools = { newuidmap: find('newuidmap'), newgidmap: find('newgidmap') };
-  for (const path of Object.values(tools)) {
+  for (const [name, path] of Object.entries(tools)) {
     const st = statSync(path);
-    if (st.uid !== 0 || (st.mode & 0o4000) === 0) {
-      throw new CorralError('NOT_SUPPORTED', `${path} is not setuid root: it cannot map /etc/subuid ranges for an ordinary user`, {
+    if ((st.uid !== 0 || (st.mode & 0o4000) === 0) && !hasFileCap(path, name === 'newuidmap' ? 'cap_setuid' : 'cap_setgid')) {
+      throw new CorralError('NOT_SUPPORTED', `${path} is neither setuid root nor given the capability by a file capability: it cannot map /etc/subuid ranges for an ordinary user`, {
         hint: `as root: chmod u+s ${path} (or apt-get install --reinstall uidmap)`,
       });
     }
   }
   return tools;
+}
+
+function hasFileCap(path: string, cap: string): boolean {
+  const r = spawnSync('getcap', [path], { encoding: 'utf8', timeout: 5000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  return r.status === 0 && r.stdout.includes(cap);
 }
 
 /** The container's maps plus the caller's own ids just above them (unless mapped already). */

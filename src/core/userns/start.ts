@@ -2,8 +2,7 @@
 // the container must have a user namespace whose map the user owns, a rootfs that belongs
 // to the container's root, no network that needs host privileges, and no cgroup limits
 // where no cgroup can be made (said once on stderr through the log).
-import type { LogLevel } from '../../runtime/context.js';
-import type { RuntimeContext } from '../../runtime/context.js';
+import type { LogLevel, RuntimeContext } from '../../runtime/context.js';
 import type { IdmapTools } from '../../runtime/plan/namespaces.js';
 import { CorralError } from '../../util/errors.js';
 import type { LxcConfig, NetDevice } from '../config/index.js';
