@@ -9,6 +9,8 @@ import { withLock } from './lock.js';
 import { forgetContainerNetwork, releaseContainerNetwork } from './net/index.js';
 import { stateOf } from './state.js';
 import type { ContainerStore } from './store.js';
+import { callerPerson, isRootCaller } from './userns/caller.js';
+import { removeAsContainerRoot } from './userns/remove.js';
 
 export async function destroyContainer(store: ContainerStore, ctx: RuntimeContext, name: string, force: boolean): Promise<string | undefined> {
   store.mustExist(name);
@@ -23,11 +25,15 @@ async function destroyLocked(store: ContainerStore, ctx: RuntimeContext, name: s
   if (view.record) await destroyRuntime(ctx, name, true);
   releaseContainerNetwork(ctx.store.root, name, (m) => ctx.log('warning', m));
   let rootfs: string | undefined;
+  let config: ReturnType<typeof loadStored> | undefined;
   try {
-    rootfs = rootfsOf(store, name, loadStored(store, name));
+    config = loadStored(store, name);
+    rootfs = rootfsOf(store, name, config);
   } catch {
     rootfs = undefined; // a broken config must not make a container undeletable
   }
+  // an ordinary user's rootfs belongs to the container's root: only that root may remove it
+  if (config && config.idmaps.length > 0 && !isRootCaller()) await removeAsContainerRoot(store.dir(name), config.idmaps, callerPerson());
   store.removeDir(name);
   forgetContainerNetwork(store.lxcpath, name, (m) => ctx.log('warning', m));
   const inside = rootfs === undefined || rootfs.startsWith(`${store.dir(name)}/`);

@@ -10,6 +10,7 @@ import { CorralError } from '../util/errors.js';
 import { loadForStart } from './launch.js';
 import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
 import { stateOf } from './state.js';
+import { prepareUserStart } from './userns/start.js';
 import type { ContainerStore } from './store.js';
 
 const INIT_IN_CONTAINER = '/.corral-init';
@@ -50,8 +51,10 @@ export async function executeContainer(store: ContainerStore, ctx: RuntimeContex
   spec.mounts = [...(spec.mounts ?? []), { destination: INIT_IN_CONTAINER, type: 'bind', source: initBinary(), options: ['bind', 'ro', 'nosuid', 'nodev'] }];
   for (const w of oci.warnings) ctx.log('warning', w);
   const log = (level: LogLevel, m: string) => ctx.log(level, m);
+  // an ordinary user: the same checks as start, and newuidmap/newgidmap (src/core/userns)
+  const user = prepareUserStart(ctx, name, config, oci.launch.network, rootfs, log);
   const idmapRootfs = prepareOwnership(log, name, rootfs, store.dir(name), config.idmaps);
-  const runOpts = { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, exactDevices: true, idmapRootfs, onForeground: opts.onForeground };
+  const runOpts = { bundle: store.dir(name), spec, writablePaths: oci.launch.writablePaths, exactDevices: true, idmapRootfs, idmapTools: user?.idmapTools, onForeground: opts.onForeground };
   try {
     return await run(ctx, name, runOpts);
   } catch (err) {

@@ -1,6 +1,7 @@
 // Where a store (an lxcpath) lives: -P, then $CORRAL_LXCPATH, then `lxc.lxcpath` in the
-// global config (/etc/corral/corral.conf, like LXC's lxc.conf), then the default. Never
-// LXC's own /var/lib/lxc: a Corral store is ours alone.
+// global config (/etc/corral/corral.conf, like LXC's lxc.conf; an ordinary user's is
+// ~/.config/corral/corral.conf), then the default (/var/lib/corral, or an ordinary user's
+// ~/.local/share/corral). Never LXC's own /var/lib/lxc: a Corral store is ours alone.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,8 +38,8 @@ export function resolveLxcpath(src: LxcpathSources = {}): string {
   const chosen =
     src.flag ??
     env.CORRAL_LXCPATH ??
-    fromGlobalConfig(src.globalConfig ?? GLOBAL_CONFIG) ??
-    (uid === 0 ? DEFAULT_LXCPATH : join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'corral'));
+    fromGlobalConfig(src.globalConfig ?? (uid === 0 ? GLOBAL_CONFIG : join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'corral', 'corral.conf'))) ??
+    (uid === 0 ? DEFAULT_LXCPATH : join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'corral'));
   const path = resolve(chosen);
   if (path === '/var/lib/lxc' || path.startsWith('/var/lib/lxc/')) {
     throw new CorralError('INVALID_ARGUMENT', `${path} belongs to LXC itself; Corral never writes there`, {

@@ -18,6 +18,7 @@ import { MONITOR_SOCKET } from './monitor-request.js';
 import { lockContainer } from './lock.js';
 import { idmapUnsupported, prepareOwnership, shiftNow } from './rootfs-idmap.js';
 import { stateOf } from './state.js';
+import { prepareUserStart } from './userns/start.js';
 import type { ContainerStore } from './store.js';
 
 export interface StartOptions {
@@ -90,6 +91,8 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
   const { oci, rootfs, config } = loadForStart(store, name, ctx.cgroups.system.layout, (m) => ctx.log('debug', m));
   for (const w of oci.warnings) ctx.log('warning', w);
   const log = (level: LogLevel, m: string) => ctx.log(level, m);
+  // an ordinary user: checks, and newuidmap/newgidmap to write the maps (src/core/userns)
+  const user = prepareUserStart(ctx, name, config, oci.launch.network, rootfs, log);
   const idmapRootfs = prepareOwnership(log, name, rootfs, store.dir(name), config.idmaps);
   const runDir = ctx.store.dir(name);
   const consoleEnabled = oci.launch.consolePath !== 'none';
@@ -114,6 +117,7 @@ async function startLocked(store: ContainerStore, ctx: RuntimeContext, name: str
       writablePaths: oci.launch.writablePaths,
       exactDevices: true,
       idmapRootfs,
+      idmapTools: user?.idmapTools,
       monitor: {
         socket: join(runDir, MONITOR_SOCKET),
         exitFile: join(runDir, EXIT_FILE),

@@ -6,6 +6,8 @@ import type { ContainerRecord } from '../runtime/state-store.js';
 import { CorralError } from '../util/errors.js';
 import { isSameProcessAlive } from '../util/proc.js';
 import type { ContainerStore } from './store.js';
+import { isRootCaller } from './userns/caller.js';
+import { UserRuntimeContext } from './userns/context.js';
 
 export type LxcState = 'STOPPED' | 'STARTING' | 'RUNNING' | 'FROZEN';
 
@@ -21,7 +23,9 @@ export interface StateView {
 }
 
 export function runtimeFor(store: ContainerStore, opts: { debug?: boolean; log?: (level: LogLevel, msg: string) => void } = {}): RuntimeContext {
-  return new RuntimeContext({ root: store.runtimeRoot, debug: opts.debug, log: opts.log });
+  const options = { root: store.runtimeRoot, debug: opts.debug, log: opts.log };
+  // an ordinary user's cgroups are the delegated ones, or none
+  return isRootCaller() ? new RuntimeContext(options) : new UserRuntimeContext(options);
 }
 
 export async function stateOf(ctx: RuntimeContext, name: string): Promise<StateView> {

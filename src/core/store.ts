@@ -1,18 +1,25 @@
 // A container store is an lxcpath: <lxcpath>/<name>/config and rootfs/ beside it. Runtime
-// state lives apart under /run/corral/lxc/<digest of the lxcpath>/<name>, so that two
-// stores with the same container name never share state.
+// state lives apart under /run/corral/lxc/<digest of the lxcpath>/<name> (an ordinary user's
+// under $XDG_RUNTIME_DIR/corral/lxc/...), so that two stores with the same container name
+// never share state.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError } from '../util/errors.js';
 import { sha256Hex } from '../util/sha256.js';
 import { validateName } from './names.js';
+import { isRootCaller, userRunBase } from './userns/caller.js';
 
 export const RUN_BASE = '/run/corral/lxc';
+
+/** /run/corral/lxc for root; an ordinary user may not write /run. */
+export function defaultRunBase(): string {
+  return isRootCaller() ? RUN_BASE : join(userRunBase(), 'lxc');
+}
 
 export class ContainerStore {
   readonly runtimeRoot: string;
 
-  constructor(readonly lxcpath: string, runBase = RUN_BASE) {
+  constructor(readonly lxcpath: string, runBase = defaultRunBase()) {
     const digest = sha256Hex(lxcpath).slice(0, 16);
     this.runtimeRoot = join(runBase, digest);
   }

@@ -12,6 +12,7 @@ import { preservedFds, runHelper, type HelperSession, type StdioSlot } from './h
 import { hookState } from './oci-state.js';
 import { buildCreatePlan, type MonitorPlan } from './plan/create-plan.js';
 import { deviceRules } from './plan/devices.js';
+import type { IdmapTools } from './plan/namespaces.js';
 import { passwdHome, readImagePasswd } from './plan/home.js';
 import { runHooks } from './hooks.js';
 import { parseSpecFile, validateSpec, type Spec } from './spec/index.js';
@@ -37,6 +38,8 @@ export interface CreateOptions {
   exactDevices?: boolean;
   /** with a user namespace: mount the rootfs idmapped into it (its files keep their owners on disk) */
   idmapRootfs?: boolean;
+  /** with a user namespace: its maps are written by these setuid tools (an ordinary user's container) */
+  idmapTools?: IdmapTools;
   /**
    * Called at the createRuntime SYNC, once the init's namespaces exist and before prestart
    * hooks (the network layer moves devices in here); its presence forces that SYNC.
@@ -150,6 +153,7 @@ function startHelper(
     monitor: opts.monitor,
     writablePaths: opts.writablePaths,
     idmapRootfs: opts.idmapRootfs,
+    idmapTools: opts.idmapTools,
     home: spec.process ? passwdHome(readImagePasswd(record.rootfs), spec.process.user.uid) : undefined,
     preserveFds: extraFds.length,
   });

@@ -7,7 +7,8 @@ import { gatherCgroupFacts } from '../../src/core/checkconfig/probes-cgroups.js'
 import { criuChecks, criuReason } from '../../src/core/checkconfig/probes-criu.js';
 import { seccompFromStatus, securityChecks } from '../../src/core/checkconfig/probes-security.js';
 import { findInvoker, parseSubid, usernsChecks } from '../../src/core/checkconfig/probes-userns.js';
-import type { CheckContext, CheckResult } from '../../src/core/checkconfig/types.js';
+import { idmappedMountCheck } from '../../src/core/checkconfig/probes-idmap.js';
+import type { CheckContext, CheckResult, ProbeOutcome } from '../../src/core/checkconfig/types.js';
 
 const CONFIG = parseKernelConfig('CONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\nCONFIG_SECURITY_SELINUX=y\n# CONFIG_SECURITY_APPARMOR is not set\n', '/proc/config.gz');
 const ctx = (opts: FakeHostOptions = {}): CheckContext => ({ host: fakeHost(opts), config: CONFIG, probes: true });
@@ -101,7 +102,7 @@ test('userns: every way the kernel can refuse, each with its fix', async () => {
   assert.equal(byId(results, 'userns.subuid').status, 'missing');
   assert.equal(byId(results, 'userns.newuidmap').detail, 'not installed');
   assert.match(byId(results, 'userns.newuidmap').hint ?? '', /apt-get install uidmap/);
-  assert.equal(byId(results, 'userns.delegation').status, 'missing');
+  assert.equal(byId(results, 'userns.delegation').status, 'warning', 'containers still run, without limits');
 });
 
 test('userns: delegation of the caller\'s own cgroup; hybrid warns that it carries no controllers', async () => {
@@ -123,4 +124,27 @@ test('criu: not installed, broken on this kernel, working, or not checkable with
   assert.equal(byId(await criuChecks(ctx({ uid: 1000 })), 'criu.tool').status, 'unknown');
   assert.equal(criuReason('nothing useful'), undefined);
   assert.equal(byId(none, 'criu.kernel').status, 'missing', 'a config without the CR options');
+});
+
+test('userns: idmapped mounts are probed on the store\'s filesystem (root), explained for a user', async () => {
+  const asked: string[] = [];
+  const host = (outcome: ProbeOutcome, uid = 0) => ({ ...fakeHost({ uid, stats: { '/var/lib': { isDirectory: true } } }), idmapMount: async (dir: string) => (asked.push(dir), outcome) });
+  const ok = await idmappedMountCheck({ host: host({ kind: 'ok' }), config: CONFIG, probes: true });
+  assert.deepEqual([ok.status, ok.detail], ['ok', 'enabled (a detached idmapped copy of /var/lib)']);
+  assert.deepEqual(asked, ['/var/lib'], 'the nearest existing parent of /var/lib/corral');
+  const fail = await idmappedMountCheck({ host: host({ kind: 'fail', why: 'mount_setattr(MOUNT_ATTR_IDMAP) failed with EINVAL' }), config: CONFIG, probes: true });
+  assert.equal(fail.status, 'warning');
+  assert.match(fail.detail, /^missing on the filesystem of \/var\/lib: .*EINVAL/);
+  assert.match(fail.hint ?? '', /shifted on disk once/);
+  const user = await idmappedMountCheck({ host: host({ kind: 'ok' }, 1000), config: CONFIG, probes: true });
+  assert.equal(user.status, 'ok');
+  assert.match(user.detail, /^not used by an ordinary user's containers/);
+  assert.equal(asked.length, 2, 'no probe as a user');
+});
+
+test('userns: a user without setuid newuidmap is missing it, not just warned', async () => {
+  const c = ctx({ uid: 1000, gid: 1000, files: { '/etc/passwd': 'alice:x:1000:1000::/home/alice:/bin/sh\n', '/proc/self/mountinfo': PURE_V2 }, stats: { '/usr/bin/newuidmap': { mode: 0o100755 }, '/usr/bin/newgidmap': { mode: 0o104755 } } });
+  const results = await usernsChecks(c, await gatherCgroupFacts(c.host));
+  assert.equal(byId(results, 'userns.newuidmap').status, 'missing');
+  assert.equal(byId(results, 'userns.newgidmap').status, 'ok');
 });

@@ -5,7 +5,7 @@ import type { OptionSpec, Values } from '../args.js';
 
 export const NAME_OPTION: OptionSpec = { flags: '-n, --name <name>', description: 'container name (or give it as the first argument)' };
 export const COMMON_OPTIONS: OptionSpec[] = [
-  { flags: '-P, --lxcpath <dir>', description: 'the container store (default $CORRAL_LXCPATH or /var/lib/corral)' },
+  { flags: '-P, --lxcpath <dir>', description: 'the container store (default $CORRAL_LXCPATH, else /var/lib/corral for root, ~/.local/share/corral for a user)' },
   { flags: '-q, --quiet', description: 'print nothing but errors' },
   { flags: '-o, --logfile <file>', description: 'accepted for LXC compatibility' },
   { flags: '-l, --logpriority <level>', description: 'accepted for LXC compatibility' },

@@ -1,6 +1,9 @@
 import type { CommandSpec } from '../args.js';
 import { COMMON_OPTIONS, endProgress, NAME_OPTION, nameFrom, progressPrinter, storeFor } from './common.js';
 
+/** a note after a progress line on a terminal starts on a cleared line */
+const endLine = () => (process.stderr.isTTY ? '\r\x1b[K' : '');
+
 export const command: CommandSpec = {
   name: 'create',
   summary: 'create a container from a template (busybox, none, local, or an LXC template)',
@@ -27,6 +30,9 @@ export const command: CommandSpec = {
         templateArgs: args.templateArgs as string[],
         configFile: typeof o.config === 'string' ? o.config : undefined,
         progress: progressPrinter(quiet),
+        note: (m) => {
+          if (!quiet) process.stderr.write(`${endLine()}note: ${m}\n`);
+        },
       });
     } finally {
       endProgress(quiet);

@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { idmapMountProbe } from './idmap-probe.js';
 import { PROBE_TIMEOUT_MS, type FileInfo, type Host, type RunResult } from './types.js';
 
 // root's tools (criu, ip) live in sbin, which a normal user's PATH often lacks
@@ -74,5 +75,6 @@ export function realHost(): Host {
     uid: process.getuid?.() ?? -1,
     gid: process.getgid?.() ?? -1,
     release: release(),
+    idmapMount: (dir) => idmapMountProbe(dir),
   };
 }

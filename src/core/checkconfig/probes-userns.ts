@@ -2,7 +2,9 @@
 // sysctls can forbid it), subordinate id ranges, setuid newuidmap/newgidmap to map them,
 // and a cgroup v2 subtree they own. When run as root, the questions are asked for the
 // user behind sudo, or answered with what a user would need.
+import { addRangesCommand, FULL_RANGE, parseSubid, rangesOf, type IdRange } from '../userns/subid.js';
 import type { CgroupFacts } from './probes-cgroups.js';
+import { idmappedMountCheck } from './probes-idmap.js';
 import { reason, result, type CheckContext, type CheckResult, type CheckStatus, type Host } from './types.js';
 
 export interface Invoker {
@@ -13,7 +15,6 @@ export interface Invoker {
 
 const text = async (host: Host, path: string) => (await host.readFile(path))?.toString('utf8');
 const base = (id: string, name: string) => ({ id: `userns.${id}`, section: 'userns' as const, name, required: false });
-const FULL_RANGE = 65536;
 
 /** The user to answer for: SUDO_USER behind sudo, else the caller; undefined for plain root. */
 export async function findInvoker(host: Host): Promise<Invoker | undefined> {
@@ -54,24 +55,10 @@ async function unprivilegedProbe(ctx: CheckContext, who: Invoker | undefined): P
   return result({ ...b, status, detail: `${status}: as ${label}, unshare --user failed: ${reason(r)}` }, 'see the sysctls above; inside a container, the host must allow nested user namespaces');
 }
 
-export interface IdRange {
-  owner: string;
-  start: number;
-  count: number;
-}
-
-export function parseSubid(content: string | undefined): IdRange[] {
-  const out: IdRange[] = [];
-  for (const line of (content ?? '').split('\n')) {
-    const [owner, start, count] = line.trim().split(':');
-    if (owner && !owner.startsWith('#') && /^\d+$/.test(start ?? '') && /^\d+$/.test(count ?? '')) out.push({ owner, start: Number(start), count: Number(count) });
-  }
-  return out;
-}
+export { parseSubid, type IdRange } from '../userns/subid.js';
 
 function addCommand(ranges: IdRange[], user: string): string {
-  const start = Math.max(100000, ...ranges.map((r) => r.start + r.count));
-  return `usermod --add-subuids ${start}-${start + FULL_RANGE - 1} --add-subgids ${start}-${start + FULL_RANGE - 1} ${user}`;
+  return addRangesCommand(ranges, [], user);
 }
 
 async function subidCheck(ctx: CheckContext, file: '/etc/subuid' | '/etc/subgid', who: Invoker | undefined): Promise<CheckResult> {
@@ -82,7 +69,7 @@ async function subidCheck(ctx: CheckContext, file: '/etc/subuid' | '/etc/subgid'
     if (owners.length > 0) return { ...b, status: 'ok', detail: `root needs none; ranges for: ${owners.join(', ')}` };
     return result({ ...b, status: 'warning', detail: 'root needs none; no user has any' }, `an unprivileged user needs ${FULL_RANGE} ids: ${addCommand(ranges, 'USER')}`);
   }
-  const mine = ranges.filter((r) => r.owner === who.name || r.owner === String(who.uid));
+  const mine = rangesOf(ranges, who);
   const total = mine.reduce((n, r) => n + r.count, 0);
   const list = mine.map((r) => `${r.start}-${r.start + r.count - 1}`).join(', ');
   if (total >= FULL_RANGE) return { ...b, status: 'ok', detail: `${who.name}: ${list} (${total} ids)` };
@@ -90,7 +77,7 @@ async function subidCheck(ctx: CheckContext, file: '/etc/subuid' | '/etc/subgid'
   return result({ ...b, status: 'missing', detail: `missing: none for ${who.name}` }, addCommand(ranges, who.name));
 }
 
-async function idmapToolCheck(ctx: CheckContext, tool: 'newuidmap' | 'newgidmap'): Promise<CheckResult> {
+async function idmapToolCheck(ctx: CheckContext, tool: 'newuidmap' | 'newgidmap', who: Invoker | undefined): Promise<CheckResult> {
   const b = base(tool, tool);
   const path = await ctx.host.which(tool);
   if (!path) return result({ ...b, status: 'missing', detail: 'not installed' }, 'apt-get install uidmap');
@@ -100,14 +87,15 @@ async function idmapToolCheck(ctx: CheckContext, tool: 'newuidmap' | 'newgidmap'
   const getcap = await ctx.host.which('getcap');
   const caps = getcap ? (await ctx.host.run(getcap, [path])).stdout : '';
   if (caps.includes(tool === 'newuidmap' ? 'cap_setuid' : 'cap_setgid')) return { ...b, status: 'ok', detail: `file capabilities (${path})` };
-  return result({ ...b, status: 'warning', detail: `not setuid-root (${path})` }, `chmod u+s ${path} (or reinstall: apt-get install --reinstall uidmap)`);
+  // an ordinary user cannot map their ranges without it; root does not need it
+  return result({ ...b, status: who ? 'missing' : 'warning', detail: `not setuid-root (${path})` }, `chmod u+s ${path} (or reinstall: apt-get install --reinstall uidmap)`);
 }
 
 /** A user may create cgroups only below a v2 directory they own (systemd delegates user@UID.service). */
 async function delegationCheck(ctx: CheckContext, facts: CgroupFacts | undefined, who: Invoker | undefined): Promise<CheckResult> {
   const b = base('delegation', 'Cgroup delegation');
   const unified = facts?.system?.unified;
-  if (!unified) return result({ ...b, status: 'missing', detail: 'missing: no cgroup v2 tree (v1 hierarchies cannot be delegated safely)' }, 'boot with cgroup v2: systemd.unified_cgroup_hierarchy=1');
+  if (!unified) return result({ ...b, status: 'warning', detail: 'none: no cgroup v2 tree (v1 hierarchies cannot be delegated safely); containers of users run without cgroup limits' }, 'boot with cgroup v2: systemd.unified_cgroup_hierarchy=1');
   if (!who) return { ...b, status: 'ok', detail: `root needs none; a user needs a directory they own under ${unified} (systemd: user@UID.service)` };
   const candidates = [
     ...(who.uid === ctx.host.uid && facts.ownV2Path ? [`${unified}${facts.ownV2Path}`] : []),
@@ -120,7 +108,8 @@ async function delegationCheck(ctx: CheckContext, facts: CgroupFacts | undefined
     }
     return { ...b, status: 'ok', detail: `${who.name} owns ${dir}` };
   }
-  return result({ ...b, status: 'missing', detail: `missing: no cgroup v2 directory is owned by ${who.name}` },
+  // containers still run, in the caller's cgroup: a gap in limits, not a blocker
+  return result({ ...b, status: 'warning', detail: `none: no cgroup v2 directory is owned by ${who.name} (their containers run without cgroup limits)` },
     `log in through systemd (loginctl enable-linger ${who.name}) so user@${who.uid}.service is delegated, or as root: d=${unified}/${who.name}; mkdir $d && chown ${who.name} $d $d/cgroup.procs $d/cgroup.threads $d/cgroup.subtree_control`);
 }
 
@@ -134,8 +123,9 @@ export async function usernsChecks(ctx: CheckContext, facts: CgroupFacts | undef
     unprivilegedProbe(ctx, who),
     subidCheck(ctx, '/etc/subuid', who),
     subidCheck(ctx, '/etc/subgid', who),
-    idmapToolCheck(ctx, 'newuidmap'),
-    idmapToolCheck(ctx, 'newgidmap'),
+    idmapToolCheck(ctx, 'newuidmap', who),
+    idmapToolCheck(ctx, 'newgidmap', who),
     delegationCheck(ctx, facts, who),
+    idmappedMountCheck(ctx),
   ]);
 }

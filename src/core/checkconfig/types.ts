@@ -54,6 +54,8 @@ export interface Host {
   gid: number;
   /** uname -r */
   release: string;
+  /** live probe: an idmapped mount (IDMAP_MOUNT) of a detached copy of dir; absent where it cannot run */
+  idmapMount?(dir: string): Promise<ProbeOutcome>;
 }
 
 export interface CheckContext {
