@@ -1,7 +1,7 @@
 // The YAML that image servers put in metadata.yaml (Go's yaml marshaller): block mappings
-// and sequences by indentation, plain and quoted scalars, `{}`/`[]`, `|`/`>` block text.
-// No anchors, tags or flow collections with content: metadata.yaml has none, and a
-// document that needs them is refused rather than half read.
+// and sequences by indentation, plain and quoted scalars, `{}`/`[]`, `[a, b]` of plain
+// words, `|`/`>` block text. No anchors, tags or richer flow collections: metadata.yaml
+// has none, and a document that needs them is refused rather than half read.
 import { CorralError } from '../../util/errors.js';
 
 export type Yaml = string | Yaml[] | { [key: string]: Yaml };
@@ -32,7 +32,10 @@ function scalar(text: string, line: Line): Yaml {
     if (!t.endsWith("'") || t.length < 2) fail(line, `bad single-quoted string ${t}`);
     return t.slice(1, -1).replace(/''/g, "'");
   }
-  if (/^[[{&*!]/.test(t)) fail(line, `unsupported YAML: ${t}`);
+  // a flow sequence of plain words (`when: [create, copy]`); anything richer is refused
+  const flow = /^\[\s*([A-Za-z0-9_./-]+(?:\s*,\s*[A-Za-z0-9_./-]+)*)\s*\]$/.exec(t);
+  if (flow) return flow[1]!.split(',').map((w) => w.trim());
+  if (/^[[{&*!|>]/.test(t)) fail(line, `unsupported YAML: ${t}`);
   return t.replace(/\s+#.*$/, '');
 }
 
