@@ -196,6 +196,27 @@ describe('the download template (simplestreams)', { skip }, () => {
     }
   });
 
+  test('on a terminal a download slower than a second shows a progress bar; redirects are followed, loops bounded', async () => {
+    srv.faults.slow.add(rootfsPath());
+    try {
+      const n = name('m');
+      const cmd = [join(lxc.bin, 'lxc-create'), '-n', n, '-t', 'download', '--', '--server', `${srv.url}/moved`, ...image(), '--flush-cache'];
+      // script(1) gives the command a terminal; its output is what the terminal showed
+      const r = await runLxcAsync(lxc, 'script', ['-qefc', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /rootfs\.tar\.xz \[#*-*\] +\d+%  \d+\.\d\/\d+\.\d MiB/);
+      assert.ok(existsSync(join(lxc.lxcpath, n, 'rootfs/etc/os-release')));
+      assert.ok(srv.requests.some((q) => q.path === `moved/${rootfsPath()}` && q.status === 302));
+    } finally {
+      srv.faults.slow.clear();
+    }
+    const seen = srv.requests.length;
+    const loop = await runLxcAsync(lxc, 'lxc-create', ['-n', name('n'), '-t', 'download', '--', '--server', `${srv.url}/loop`, '--list'], env);
+    assert.equal(loop.code, 1);
+    assert.match(loop.stderr, /more than 5 redirects/);
+    assert.equal(srv.requests.length - seen, 6, 'the first request and five redirects, then it stops');
+  });
+
   test('a squashfs root is unpacked with unsquashfs', async () => {
     const n = name('i');
     const r = await create(n, ...image('2.0'));

@@ -2,7 +2,7 @@
 // (a busybox rootfs packed as rootfs.tar.xz and root.squashfs, an lxd.tar.xz with
 // metadata.yaml and templates, index.json and images.json with the real sha256s) served by
 // node:http, which counts requests and can be told to corrupt a file, cut a response short
-// once, or ignore Range headers.
+// once, ignore Range headers or send a file slowly; moved/X redirects to X, loop/X to itself.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ export interface Faults {
   cutOnce: Map<string, number>;
   /** answer Range requests with 206 (else: 200 and the whole file) */
   honourRange: boolean;
+  /** paths sent in 20 pieces 100 ms apart (a download slower than a second) */
+  slow: Set<string>;
 }
 
 export interface ImageServer {
@@ -140,6 +142,13 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
   const log = (status: number) => requests.push({ path, range, status });
+  // moved/X redirects to X; loop/X redirects to itself
+  const redirect = /^(moved|loop)\/(.*)$/.exec(path);
+  if (redirect) {
+    log(302);
+    res.writeHead(302, { location: redirect[1] === 'moved' ? `/${redirect[2]}` : `/${path}` }).end();
+    return;
+  }
   let data: Buffer;
   try {
     if (path.split('/').includes('..') || !statSync(join(root, path)).isFile()) throw new Error('no');
@@ -166,12 +175,23 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
     res.write(data.subarray(from, from + cut), () => setTimeout(() => res.socket?.destroy(), 20));
     return;
   }
+  if (faults.slow.has(path)) {
+    const body = data.subarray(from);
+    const piece = Math.ceil(body.length / 20);
+    const send = (i: number) => {
+      if (i >= 20 || res.destroyed) return void res.end();
+      res.write(body.subarray(i * piece, (i + 1) * piece));
+      setTimeout(() => send(i + 1), 100);
+    };
+    send(0);
+    return;
+  }
   res.end(data.subarray(from));
 }
 
 export async function startImageServer(root: string): Promise<ImageServer> {
   const requests: ServedRequest[] = [];
-  const faults: Faults = { corrupt: new Set(), cutOnce: new Map(), honourRange: true };
+  const faults: Faults = { corrupt: new Set(), cutOnce: new Map(), honourRange: true, slow: new Set() };
   const server = http.createServer((req, res) => serve(root, faults, requests, req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -199,7 +219,7 @@ function readArch(root: string, release: string): string {
  */
 export function runLxcAsync(lxc: LxcEnv, tool: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(join(lxc.bin, tool), args, {
+    const child = spawn(tool.startsWith('lxc-') ? join(lxc.bin, tool) : tool, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CORRAL_LXCPATH: lxc.lxcpath, CORRAL_DEFAULT_CONF: join(dirname(lxc.lxcpath), 'default.conf'), PATH: `${lxc.bin}:${process.env.PATH ?? ''}`, ...env },
     });

@@ -64,6 +64,10 @@ describe('simplestreams', () => {
     assert.equal(pickItems({ 'rootfs.tar.xz': item('root.tar.xz', 'r') }), undefined, 'no metadata');
     assert.equal(pickItems({ 'lxd.tar.xz': item('lxd.tar.xz', 'm'), 'rootfs.tar.xz': { ftype: 'root.tar.xz', path: 'r', sha256: H('a'), size: -1 } }), undefined);
     assert.equal(pickItems({ 'lxd.tar.xz': item('lxd.tar.xz', 'm'), 'rootfs.tar.xz': { ftype: 'root.tar.xz', path: 'r', sha256: H('a') } }), undefined, 'no size');
+    // keys name the cached files: nothing that could collide with the record or a part file
+    for (const key of ['complete', 'lxd.tar.xz.part', 'a/b', '.hidden', 'x.tmp']) {
+      assert.equal(pickItems({ 'lxd.tar.xz': item('lxd.tar.xz', 'm'), [key]: item('root.tar.xz', 'r') }), undefined, key);
+    }
     // hashes are compared in lower case
     assert.equal(pickItems({ 'lxd.tar.xz': item('lxd.tar.xz', 'm', H('A')), 'rootfs.tar.xz': item('root.tar.xz', 'r') })?.meta.sha256, H('a'));
   });

@@ -51,7 +51,7 @@ function requestOnce(url: URL, headers: Record<string, string>, idleMs: number):
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href });
     });
     req.setTimeout(idleMs, () => req.destroy(new Transient(`no answer in ${idleMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof Transient ? e : new Transient(`${errnoCode(e) ?? ''} ${e.message}`.trim())));
+    req.on('error', (e) => reject(e instanceof Transient ? e : new Transient(e.message)));
   });
 }
 

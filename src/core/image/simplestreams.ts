@@ -77,8 +77,12 @@ export function imagesPathFromIndex(doc: unknown): string {
   return path;
 }
 
+/** An item's key names its file in the cache: a plain name that cannot collide with ours. */
+const ITEM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const isItemName = (n: string) => ITEM_NAME.test(n) && n !== 'complete' && !/\.(part|tmp)$/.test(n);
+
 function parseItem(name: string, v: unknown): StreamItem | undefined {
-  if (!isObject(v)) return undefined;
+  if (!isObject(v) || !isItemName(name)) return undefined;
   const path = safeRelativePath(v.path);
   const sha256 = typeof v.sha256 === 'string' ? v.sha256.toLowerCase() : '';
   const size = v.size;

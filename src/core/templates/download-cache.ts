@@ -1,7 +1,7 @@
 // Image builds fetched from a simplestreams server and kept under
 // /var/cache/corral/download/<dist>/<release>/<arch>/<variant>/<build>/ ($CORRAL_CACHE_DIR
 // as for debian): the metadata and root files as the server gave them (checked against
-// images.json) and `complete`, a record of where they came from and their sha256s.
+// images.json, named by their keys there) and `complete`, a record of where they came from and their sha256s.
 //
 // A cached build asked about within CACHE_FRESH_MS is used without any network; an older
 // one is compared with the server's newest and kept if it still is the newest, or used
@@ -39,7 +39,8 @@ export interface CachedImage {
 type Record_ = Omit<CachedImage, 'dir' | 'metaFile' | 'rootFile' | 'how'>;
 
 const productDir = (q: ImageQuery) => join(downloadCacheRoot(), q.dist, q.release, q.arch, q.variant);
-const fileOf = (dir: string, item: StreamItem) => join(dir, item.path.slice(item.path.lastIndexOf('/') + 1));
+// by the item's key (unique in a build, checked by simplestreams.ts), not by its path
+const fileOf = (dir: string, item: StreamItem) => join(dir, item.name);
 
 /** The server's whole catalog of usable container builds. */
 export async function fetchCatalog(server: string, o: FetchOptions = {}): Promise<ImageBuild[]> {

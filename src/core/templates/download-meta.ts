@@ -107,7 +107,7 @@ export function applyTemplates(metaDir: string, rootfs: string, meta: ImageMetad
   const report: TemplateReport = { applied: [], skipped: [] };
   for (const rule of meta.templates) {
     if (!rule.when.includes('create')) {
-      report.skipped.push({ path: rule.path, why: `only ${rule.when.join(', ') || 'never'}` });
+      report.skipped.push({ path: rule.path, why: `applied only on ${rule.when.join(', ') || 'nothing'}` });
       continue;
     }
     const text = readTemplate(metaDir, rule.template);
