@@ -2,8 +2,9 @@
 // fixture is built here from busybox): --list, create + start + attach, the cache (a hit
 // asks nothing; a stale entry asks the catalog only; an unreachable server falls back),
 // --flush-cache, a corrupt file refused with nothing left behind, a cut download resumed
-// with Range (and restarted when the server ignores Range), squashfs roots, unknown
-// images named with what the server has.
+// with Range in the same create or the next one (and restarted when the server ignores
+// Range), a progress bar on a terminal, redirects, squashfs roots, unknown images named
+// with what the server has.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -173,7 +174,7 @@ describe('the download template (simplestreams)', { skip }, () => {
 
   test('a download cut short is resumed with a Range request and then checked', async () => {
     const size = readFileSync(join(srv.root, rootfsPath())).length;
-    srv.faults.cutOnce.set(rootfsPath(), Math.floor(size / 3));
+    srv.faults.cut.set(rootfsPath(), [Math.floor(size / 3)]);
     const seen = srv.requests.length;
     const r = await create(name('g'), ...image());
     assert.equal(r.code, 0, r.stderr);
@@ -181,11 +182,28 @@ describe('the download template (simplestreams)', { skip }, () => {
     assert.deepEqual(got.map((q) => [q.range, q.status]), [[undefined, 200], [`bytes=${Math.floor(size / 3)}-`, 206]]);
   });
 
+  test('a download that keeps failing stops after its retries; the next create resumes the part', async () => {
+    const n = name('p');
+    srv.faults.cut.set(rootfsPath(), [100, 100, 100, 100]);
+    const seen = srv.requests.length;
+    const r = await create(n, ...image(), '--flush-cache');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /downloading rootfs\.tar\.xz from \S+ failed: .*\(400 of \d+ bytes kept\)/);
+    assert.match(r.stderr, /run the same command again: the download resumes/);
+    assert.deepEqual(fileRequests(seen, 'rootfs.tar.xz').map((q) => q.range), [undefined, 'bytes=100-', 'bytes=200-', 'bytes=300-']);
+    assert.ok(!existsSync(join(lxc.lxcpath, n)), 'no half-made container');
+    const again = srv.requests.length;
+    const ok = await create(n, ...image());
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(fileRequests(again, 'rootfs.tar.xz').map((q) => [q.range, q.status]), [['bytes=400-', 206]]);
+    assert.deepEqual(fileRequests(again, 'lxd.tar.xz'), [], 'the metadata was complete already');
+  });
+
   test('a server that ignores Range: the part starts over', async () => {
     srv.faults.honourRange = false;
     try {
       const size = readFileSync(join(srv.root, rootfsPath())).length;
-      srv.faults.cutOnce.set(rootfsPath(), 1000);
+      srv.faults.cut.set(rootfsPath(), [1000]);
       const seen = srv.requests.length;
       const r = await create(name('h'), ...image(), '--flush-cache');
       assert.equal(r.code, 0, r.stderr);

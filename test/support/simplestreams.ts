@@ -1,8 +1,7 @@
 // A simplestreams image server for tests, on 127.0.0.1 only: a fixture tree built here
 // (a busybox rootfs packed as rootfs.tar.xz and root.squashfs, an lxd.tar.xz with
 // metadata.yaml and templates, index.json and images.json with the real sha256s) served by
-// node:http, which counts requests and can be told to corrupt a file, cut a response short
-// once, ignore Range headers or send a file slowly; moved/X redirects to X, loop/X to itself.
+// node:http, which counts requests and can be told to corrupt a file, cut responses short, ignore Range headers or send a file slowly; moved/X redirects to X, loop/X to itself.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -26,8 +25,8 @@ export interface ServedRequest {
 export interface Faults {
   /** paths (under the server root) whose byte at the middle is flipped on every response */
   corrupt: Set<string>;
-  /** path -> bytes: the next response for it sends only that many, then closes the socket */
-  cutOnce: Map<string, number>;
+  /** path -> byte counts: each next response for it sends only that many, then closes the socket */
+  cut: Map<string, number[]>;
   /** answer Range requests with 206 (else: 200 and the whole file) */
   honourRange: boolean;
   /** paths sent in 20 pieces 100 ms apart (a download slower than a second) */
@@ -169,9 +168,8 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
     res.writeHead(200, { 'content-length': data.length });
     log(200);
   }
-  const cut = faults.cutOnce.get(path);
+  const cut = faults.cut.get(path)?.shift();
   if (cut !== undefined) {
-    faults.cutOnce.delete(path);
     res.write(data.subarray(from, from + cut), () => setTimeout(() => res.socket?.destroy(), 20));
     return;
   }
@@ -191,7 +189,7 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
 
 export async function startImageServer(root: string): Promise<ImageServer> {
   const requests: ServedRequest[] = [];
-  const faults: Faults = { corrupt: new Set(), cutOnce: new Map(), honourRange: true, slow: new Set() };
+  const faults: Faults = { corrupt: new Set(), cut: new Map(), honourRange: true, slow: new Set() };
   const server = http.createServer((req, res) => serve(root, faults, requests, req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

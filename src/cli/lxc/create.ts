@@ -9,7 +9,7 @@ export const command: CommandSpec = {
   afterDashes: { name: 'template-args', description: 'arguments for the template' },
   options: [
     NAME_OPTION,
-    { flags: '-t, --template <template>', description: 'busybox, none, local, a path, or an LXC template name' },
+    { flags: '-t, --template <template>', description: 'busybox, debian, download, oci, none, local, a path, or an LXC template name' },
     { flags: '-f, --config <file>', description: 'config lines to include in the new container' },
     { flags: '--json', description: 'with -t download -- --list: the image list as JSON' },
     ...COMMON_OPTIONS,

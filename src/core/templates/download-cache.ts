@@ -36,7 +36,7 @@ export interface CachedImage {
   how: 'downloaded' | 'cached' | 'cached-stale';
 }
 
-type Record_ = Omit<CachedImage, 'dir' | 'metaFile' | 'rootFile' | 'how'>;
+type CacheRecord = Omit<CachedImage, 'dir' | 'metaFile' | 'rootFile' | 'how'>;
 
 const productDir = (q: ImageQuery) => join(downloadCacheRoot(), q.dist, q.release, q.arch, q.variant);
 // by the item's key (unique in a build, checked by simplestreams.ts), not by its path
@@ -59,7 +59,7 @@ function parseJson(data: Buffer, url: string): unknown {
 
 function readRecord(dir: string): CachedImage | undefined {
   try {
-    const r = JSON.parse(readFileSync(join(dir, 'complete'), 'utf8')) as Record_;
+    const r = JSON.parse(readFileSync(join(dir, 'complete'), 'utf8')) as CacheRecord;
     return { ...r, dir, metaFile: fileOf(dir, r.build.meta), rootFile: fileOf(dir, r.build.root), how: 'cached' };
   } catch {
     return undefined;
@@ -87,7 +87,7 @@ async function intact(c: CachedImage): Promise<boolean> {
 }
 
 function writeRecord(c: CachedImage): void {
-  const r: Record_ = { build: c.build, server: c.server, downloaded: c.downloaded, checked: c.checked };
+  const r: CacheRecord = { build: c.build, server: c.server, downloaded: c.downloaded, checked: c.checked };
   writeFileSync(join(c.dir, 'complete.tmp'), `${JSON.stringify(r, null, 1)}\n`);
   renameSync(join(c.dir, 'complete.tmp'), join(c.dir, 'complete'));
 }
