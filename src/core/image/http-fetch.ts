@@ -166,6 +166,12 @@ async function fetchInto(d: FileDownload, part: string, o: FetchOptions): Promis
   let from = resumeFrom(sizeOf(part), d.size);
   if (from === 0) rmSync(part, { force: true });
   const res = await get(d.url, from > 0 ? { range: `bytes=${from}-` } : {}, o.idleMs ?? 30_000);
+  if (from > 0 && res.status === 416) {
+    // the part does not fit the file the server has now: start over
+    res.body.resume();
+    rmSync(part, { force: true });
+    throw new Transient(`the server refused the range from byte ${from} (416)`);
+  }
   if (res.status !== 200 && res.status !== 206) throw statusError(res);
   const action = from > 0 ? resumeAction(from, res.status, res.headers['content-range']) : res.status === 200 ? 'restart' : 'error';
   if (action === 'error') {
