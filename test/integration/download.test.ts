@@ -16,7 +16,7 @@ import { hasBusybox, tempDir } from '../support/busybox.js';
 import { isRoot } from '../support/cli.js';
 import { cgroupDirsOf } from '../support/leftovers.js';
 import { lxcEnv } from '../support/lxc.js';
-import { buildFixture, DIST, NEW_BUILD, OLD_BUILD, runLxcAsync, startImageServer, type ImageServer } from '../support/simplestreams.js';
+import { buildFixture, DIST, NEW_BUILD, OLD_BUILD, runLxcAsync, selfSignedCert, startImageServer, type ImageServer } from '../support/simplestreams.js';
 
 const hasSquashfs = (() => {
   try {
@@ -233,6 +233,28 @@ describe('the download template (simplestreams)', { skip }, () => {
     assert.equal(loop.code, 1);
     assert.match(loop.stderr, /more than 5 redirects/);
     assert.equal(srv.requests.length - seen, 6, 'the first request and five redirects, then it stops');
+  });
+
+  test('https: a private CA from NODE_EXTRA_CA_CERTS is trusted; without it the certificate is refused at once', async () => {
+    const tls = selfSignedCert(work);
+    const secure = await startImageServer(srv.root, tls);
+    try {
+      const list = ['-n', 'x', '-t', 'download', '--', '--server', secure.url, '--list'];
+      const ok = await runLxcAsync(lxc, 'lxc-create', list, { ...env, NODE_EXTRA_CA_CERTS: tls.cert });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, new RegExp(`${DIST}\\s+1\\.0`));
+      const n = name('q');
+      const c = await runLxcAsync(lxc, 'lxc-create', ['-n', n, '-t', 'download', '--', '--server', secure.url, ...image(), '--flush-cache'], { ...env, NODE_EXTRA_CA_CERTS: tls.cert });
+      assert.equal(c.code, 0, c.stderr);
+      const seen = secure.requests.length;
+      const bad = await runLxcAsync(lxc, 'lxc-create', list, { ...env, NODE_EXTRA_CA_CERTS: '' });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /TLS connection was refused: .*self[- ]signed/i);
+      assert.match(bad.stderr, /NODE_EXTRA_CA_CERTS/);
+      assert.equal(secure.requests.length, seen, 'no request got through, and none was retried');
+    } finally {
+      await secure.close();
+    }
   });
 
   test('a squashfs root is unpacked with unsquashfs', async () => {

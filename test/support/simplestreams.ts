@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { makeBusyboxRootfs } from './busybox.js';
@@ -187,14 +188,25 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
   res.end(data.subarray(from));
 }
 
-export async function startImageServer(root: string): Promise<ImageServer> {
+/** A self-signed certificate for 127.0.0.1 (key and cert PEM files in `dir`). */
+export function selfSignedCert(dir: string): { key: string; cert: string } {
+  const key = join(dir, 'tls.key');
+  const cert = join(dir, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key, cert };
+}
+
+/** Serve `root` on 127.0.0.1 (HTTPS with `tls`: PEM file paths). */
+export async function startImageServer(root: string, tls?: { key: string; cert: string }): Promise<ImageServer> {
   const requests: ServedRequest[] = [];
   const faults: Faults = { corrupt: new Set(), cut: new Map(), honourRange: true, slow: new Set() };
-  const server = http.createServer((req, res) => serve(root, faults, requests, req, res));
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => serve(root, faults, requests, req, res);
+  const server = tls ? https.createServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     root,
     requests,
     faults,

@@ -12,6 +12,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import http from 'node:http';
 import https from 'node:https';
 import { CorralError, errnoCode } from '../../util/errors.js';
+import { caCertificates } from '../../util/tls-ca.js';
 
 export const MAX_REDIRECTS = 5;
 export const DEFAULT_RETRIES = 3;
@@ -43,15 +44,26 @@ function networkError(url: string, err: unknown): CorralError {
   });
 }
 
+/** A certificate the client does not trust: no retry will change that. */
+function tlsError(url: URL, e: Error): CorralError | undefined {
+  const code = errnoCode(e) ?? '';
+  if (!/CERT|SIGNATURE|TLS|SSL/.test(code)) return undefined;
+  return new CorralError('PERMISSION', `${url.origin}: the TLS connection was refused: ${e.message} (${code})`, {
+    hint: 'the server\'s certificate is not trusted here: check --server, or give a private CA with NODE_EXTRA_CA_CERTS=FILE',
+  });
+}
+
 function requestOnce(url: URL, headers: Record<string, string>, idleMs: number): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.get(url, { headers: { 'user-agent': 'corral', ...headers } }, (res) => {
+    const onResponse = (res: http.IncomingMessage) => {
       res.setTimeout(idleMs, () => res.destroy(new Transient(`no data for ${idleMs / 1000} s`)));
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: url.href });
-    });
+    };
+    const h = { 'user-agent': 'corral', ...headers };
+    // bin/corral hides NODE_EXTRA_CA_CERTS from Node's start-up: its CAs are passed here
+    const req = url.protocol === 'https:' ? https.get(url, { headers: h, ca: caCertificates() }, onResponse) : http.get(url, { headers: h }, onResponse);
     req.setTimeout(idleMs, () => req.destroy(new Transient(`no answer in ${idleMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof Transient ? e : new Transient(e.message)));
+    req.on('error', (e) => reject(e instanceof Transient ? e : tlsError(url, e) ?? new Transient(e.message)));
   });
 }
 
