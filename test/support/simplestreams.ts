@@ -171,7 +171,8 @@ function serve(root: string, faults: Faults, requests: ServedRequest[], req: htt
   }
   const cut = faults.cut.get(path)?.shift();
   if (cut !== undefined) {
-    res.write(data.subarray(from, from + cut), () => setTimeout(() => res.socket?.destroy(), 20));
+    // end, not destroy: a reset would make the client's kernel drop bytes it has not read yet
+    res.write(data.subarray(from, from + cut), () => res.socket?.end());
     return;
   }
   if (faults.slow.has(path)) {

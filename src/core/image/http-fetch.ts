@@ -193,12 +193,22 @@ async function fetchInto(d: FileDownload, part: string, o: FetchOptions): Promis
   }
   if (action === 'append') d.onResume?.(from);
   else from = 0;
-  const out = createWriteStream(part, { flags: action === 'append' ? 'a' : 'w', mode: 0o600 });
+  // a large buffer: the body is paused only when the disk is much slower than the network,
+  // since bytes still queued in a paused body are lost when the connection breaks
+  const out = createWriteStream(part, { flags: action === 'append' ? 'a' : 'w', mode: 0o600, highWaterMark: 4 << 20 });
   let received = from;
   await new Promise<void>((resolve, reject) => {
+    let failed = false;
     const fail = (e: Error) => {
-      out.destroy();
-      reject(e);
+      if (failed) return;
+      failed = true;
+      // a cut keeps every byte received so far (destroy would drop the stream's buffer): the
+      // next attempt resumes after them
+      if (e instanceof Transient && !out.destroyed) out.end(() => reject(e));
+      else {
+        out.destroy();
+        reject(e);
+      }
     };
     res.body.on('data', (chunk: Buffer) => {
       received += chunk.length;
