@@ -1,6 +1,7 @@
 import { CorralError } from '../../util/errors.js';
 import { busyboxTemplate } from './busybox.js';
 import { debianTemplate } from './debian.js';
+import { downloadTemplate } from './download.js';
 import { externalTemplate, findExternalTemplate } from './external.js';
 import { localTemplate } from './local.js';
 import { noneTemplate } from './none.js';
@@ -9,7 +10,7 @@ import type { Template } from './types.js';
 
 export type { Template, TemplateContext, TemplateResult } from './types.js';
 
-export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, debianTemplate, noneTemplate, localTemplate, ociTemplate];
+export const BUILTIN_TEMPLATES: readonly Template[] = [busyboxTemplate, debianTemplate, downloadTemplate, noneTemplate, localTemplate, ociTemplate];
 
 export function findTemplate(name: string): Template {
   const builtin = BUILTIN_TEMPLATES.find((t) => t.name === name);
