@@ -292,9 +292,11 @@ static void request(struct monitor *m, struct mclient *cl)
 		return req_console(m, cl, w, nw);
 	if (nw && !strcmp(w[0], "winsize"))
 		return req_winsize(m, cl, w, nw);
+	/* the connection stays open until we exit: its end tells the stopper that
+	 * init is gone and the exit file written, without polling */
 	if (nw == 1 && !strcmp(w[0], "stopping")) {
 		m->no_post_exit = 1;
-		return reply_close(m, cl, "ok\n");
+		return reply(cl, "ok\n");
 	}
 	reply_close(m, cl, "err 22 unknown request (console, winsize, status, stopping)\n");
 }

@@ -8,7 +8,7 @@ import { CorralError } from '../util/errors.js';
 import { netPaths } from './net/paths.js';
 import { recordPath } from './net/records.js';
 import { removeIfEmpty } from './lock.js';
-import { monitorRequest } from './monitor-request.js';
+import { monitorSession } from './monitor-request.js';
 import { stateOf } from './state.js';
 
 export interface StopOptions {
@@ -53,6 +53,12 @@ async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Pr
   }
 }
 
+async function untilOrDeadline(event: Promise<void>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([event, new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+  clearTimeout(timer);
+}
+
 function signal(pid: number, sig: string | number): void {
   try {
     process.kill(pid, typeof sig === 'number' ? sig : parseSignal(sig));
@@ -78,10 +84,14 @@ export async function stopContainer(ctx: RuntimeContext, name: string, opts: Sto
   if (opts.noWait) return signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
   const timeout = opts.kill ? 5 : (opts.timeout ?? 60);
   // This stop ends with the container gone and cleaned up (by us) within a bounded time: the
-  // monitor need not start `corral internal post-stop`, a Node process, when init exits.
-  if (timeout >= 0 && !opts.noKill) await monitorRequest(ctx.store.dir(name), 'stopping');
+  // monitor need not start `corral internal post-stop`, a Node process, when init exits. It
+  // keeps our connection open until it exits itself, which tells us when without polling.
+  const monitor = timeout >= 0 && !opts.noKill ? monitorSession(ctx.store.dir(name), 'stopping') : undefined;
+  const watching = (await monitor?.reply) === 'ok';
   signal(pid, opts.kill ? 'SIGKILL' : opts.haltSignal);
   const deadline = timeout < 0 ? Number.POSITIVE_INFINITY : Date.now() + timeout * 1000;
+  if (watching) await untilOrDeadline(monitor!.closed, deadline);
+  monitor?.close();
   if (await waitGone(ctx, name, deadline)) return;
   if (opts.noKill) throw new CorralError('BAD_STATE', `container "${name}" did not stop within ${timeout}s`, { hint: 'stop it at once with -k' });
   // the init ignored the halt signal: everything in the cgroup goes, then the cleanup
