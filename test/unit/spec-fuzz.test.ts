@@ -20,7 +20,8 @@ import { validateSpec } from '../../src/runtime/spec/validate.js';
 import type { Spec } from '../../src/runtime/spec/types.js';
 import { CorralError } from '../../src/util/errors.js';
 import { mulberry32, seedFor } from '../support/prng.js';
-import { mutate, richSpec } from '../support/spec-mutate.js';
+import { mutate } from '../support/json-mutate.js';
+import { richSpec } from '../support/spec-mutate.js';
 
 const bundle = mkdtempSync(join(tmpdir(), 'corral-spec-fuzz-'));
 mkdirSync(join(bundle, 'rootfs'));
