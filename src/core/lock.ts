@@ -19,8 +19,8 @@ export interface Lock {
 
 let serial = 0;
 
-const lockPath = (runRoot: string, name: string) => join(runRoot, `.${name}.lock`);
-const privatePath = (runRoot: string, name: string, why: string) => join(runRoot, `.${name}.${why}.${process.pid}.${++serial}`);
+/** A name of this process's own beside `dir`, for a lock being made or being removed. */
+const privatePath = (dir: string, why: string) => `${dir}.${why}.${process.pid}.${++serial}`;
 
 function ownerText(dir: string): string | undefined {
   try {
@@ -28,6 +28,11 @@ function ownerText(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The owner line of this process: pid, start time (pids are reused), what it does. */
+export function ownerLine(action: string): string {
+  return `${process.pid} ${processStartTime(process.pid) ?? ''} ${action}`;
 }
 
 /** A store's runtime directory goes once nothing runs from it (rmdir refuses otherwise). */
@@ -39,28 +44,11 @@ export function removeIfEmpty(dir: string): void {
   }
 }
 
-/** The lock under a private name, owner written. */
-function prepare(runRoot: string, name: string, owner: string): string {
-  for (let attempt = 0; ; attempt++) {
-    const dir = privatePath(runRoot, name, 'new');
-    try {
-      mkdirSync(runRoot, { recursive: true, mode: 0o711 });
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (err) {
-      // another command's release removed the runtime root as empty during our mkdirs
-      if (errnoCode(err) === 'ENOENT' && attempt < 50) continue;
-      throw err;
-    }
-    writeFileSync(join(dir, 'owner'), owner);
-    return dir;
-  }
-}
-
 /** Move a stale lock aside and remove it, unless another command took it over first. */
-function takeOver(runRoot: string, name: string, staleOwner: string): void {
-  const aside = privatePath(runRoot, name, 'stale');
+function takeOver(dir: string, staleOwner: string): void {
+  const aside = privatePath(dir, 'stale');
   try {
-    renameSync(lockPath(runRoot, name), aside);
+    renameSync(dir, aside);
   } catch {
     return; // released or taken over meanwhile: try again
   }
@@ -68,7 +56,7 @@ function takeOver(runRoot: string, name: string, staleOwner: string): void {
     // a live lock, made after we read the stale one: put it back (if that fails a third
     // command holds the lock, and this one's owner will find its lock gone at release)
     try {
-      renameSync(aside, lockPath(runRoot, name));
+      renameSync(aside, dir);
       return;
     } catch {
       // fall through: remove it
@@ -77,49 +65,72 @@ function takeOver(runRoot: string, name: string, staleOwner: string): void {
   rmSync(aside, { recursive: true, force: true });
 }
 
-function busy(name: string, pid?: number): CorralError {
-  return new CorralError('BAD_STATE', `container "${name}" is busy: another command${pid ? ` (pid ${pid})` : ''} is changing it`, {
-    hint: 'wait for it to finish and try again',
-  });
-}
-
-export function lockContainer(runRoot: string, name: string, action: string): Lock {
-  const dir = lockPath(runRoot, name);
-  const owner = `${process.pid} ${processStartTime(process.pid) ?? ''} ${action}`;
-  const mine = prepare(runRoot, name, owner);
+/**
+ * One attempt to take the lock directory `dir` (its parent must exist): undefined once it
+ * is ours, else the pid of the live command holding it (0 if it keeps changing hands).
+ * A lock whose owner is gone is taken over.
+ */
+export function tryLockDir(dir: string, owner: string): number | undefined {
+  const mine = privatePath(dir, 'new');
+  mkdirSync(mine, { mode: 0o700 });
   try {
+    writeFileSync(join(mine, 'owner'), owner);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         renameSync(mine, dir);
-        return { release: () => release(runRoot, name, owner) };
+        return undefined;
       } catch (err) {
         if (errnoCode(err) !== 'ENOTEMPTY' && errnoCode(err) !== 'EEXIST') throw err;
       }
       const held = ownerText(dir);
       if (held === undefined) continue; // released just now
       const [pid, start] = held.split(' ');
-      if (isSameProcessAlive(Number(pid), start || undefined)) throw busy(name, Number(pid));
-      takeOver(runRoot, name, held);
+      if (isSameProcessAlive(Number(pid), start || undefined)) return Number(pid);
+      takeOver(dir, held);
     }
-    throw busy(name);
-  } catch (err) {
-    rmSync(mine, { recursive: true, force: true });
-    throw err;
+    return 0;
+  } finally {
+    rmSync(mine, { recursive: true, force: true }); // nothing left once renamed into place
   }
 }
 
-/** Only a lock still ours goes; it is moved aside first, so no new lock is emptied by our rm. */
-function release(runRoot: string, name: string, owner: string): void {
-  const dir = lockPath(runRoot, name);
-  if (ownerText(dir) !== owner) return;
-  const aside = privatePath(runRoot, name, 'old');
+/** Release `dir` if it is still ours; moved aside first, so no new lock is emptied by our rm. */
+export function unlockDir(dir: string, owner: string): boolean {
+  if (ownerText(dir) !== owner) return false;
+  const aside = privatePath(dir, 'old');
   try {
     renameSync(dir, aside);
   } catch {
-    return;
+    return false;
   }
   rmSync(aside, { recursive: true, force: true });
-  removeIfEmpty(runRoot);
+  return true;
+}
+
+export function lockContainer(runRoot: string, name: string, action: string): Lock {
+  const dir = join(runRoot, `.${name}.lock`);
+  const owner = ownerLine(action);
+  for (let attempt = 0; ; attempt++) {
+    let holder: number | undefined;
+    try {
+      mkdirSync(runRoot, { recursive: true, mode: 0o711 });
+      holder = tryLockDir(dir, owner);
+    } catch (err) {
+      // another command's release removed the runtime root as empty during our mkdirs
+      if (errnoCode(err) === 'ENOENT' && attempt < 50) continue;
+      throw err;
+    }
+    if (holder !== undefined) {
+      throw new CorralError('BAD_STATE', `container "${name}" is busy: another command${holder ? ` (pid ${holder})` : ''} is changing it`, {
+        hint: 'wait for it to finish and try again',
+      });
+    }
+    return {
+      release: () => {
+        if (unlockDir(dir, owner)) removeIfEmpty(runRoot);
+      },
+    };
+  }
 }
 
 /** For the monitor's cleanup: the command that stopped the container may still hold it. */
