@@ -3,7 +3,8 @@
 // once all are stopped and destroyed nothing is left: no process, cgroup, mount, runtime
 // state or lock directory.
 import assert from 'node:assert/strict';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { hasBusybox } from '../support/busybox.js';
 import { isRoot, type Result } from '../support/cli.js';
@@ -26,13 +27,14 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
 describe(`${COUNT} containers at once`, { skip }, () => {
   const lxc = skip ? undefined! : lxcEnv('conc');
   const names = Array.from({ length: COUNT }, (_, i) => `cc${i}-${process.pid}`);
-  const all = (tool: string, args: (name: string) => string[]) =>
-    Promise.all(names.map((n) => lxc.runAsync(tool, args(n), { timeoutMs: COMMAND_TIMEOUT_MS })));
+  const all = (tool: string, args: (name: string) => string[], only = names) =>
+    Promise.all(only.map((n) => lxc.runAsync(tool, args(n), { timeoutMs: COMMAND_TIMEOUT_MS })));
 
   after(async () => {
-    // after a failure: whatever is left goes (no-ops when the test passed)
-    await all('lxc-stop', (n) => ['-n', n, '-k']);
-    await all('lxc-destroy', (n) => ['-n', n, '-f']);
+    // after a failure: whatever is left goes
+    const left = names.filter((n) => existsSync(join(lxc.lxcpath, n)));
+    await all('lxc-stop', (n) => ['-n', n, '-k'], left);
+    await all('lxc-destroy', (n) => ['-n', n, '-f'], left);
     lxc.cleanup();
   });
 

@@ -53,7 +53,7 @@ describe('two commands racing on one container', { skip }, () => {
   const rand = mulberry32(SEED);
   const made: string[] = [];
   after(() => {
-    for (const n of made) {
+    for (const n of made.filter((m) => existsSync(join(lxc.lxcpath, m)))) {
       lxc.run('lxc-stop', ['-n', n, '-k']);
       lxc.run('lxc-destroy', ['-n', n, '-f']);
     }
