@@ -18,7 +18,7 @@ export interface Result {
  * Output goes to files, not pipes: a container created by the command inherits its stdio
  * (as with runc), and a pipe would stay open as long as the container lives.
  */
-export function corral(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Result {
+export function corral(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Result {
   const dir = mkdtempSync(join(tmpdir(), 'corral-cli-'));
   const out = openSync(join(dir, 'out'), 'w+');
   const err = openSync(join(dir, 'err'), 'w+');
@@ -27,7 +27,7 @@ export function corral(args: string[], opts: { input?: string; timeoutMs?: numbe
       input: opts.input,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err],
       timeout: opts.timeoutMs ?? 30_000,
-      env: cliEnv(),
+      env: { ...cliEnv(), ...opts.env },
     });
     return { code: r.status ?? 128, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
   } finally {

@@ -4,17 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigDocument, ConfigError, KEYS, memoryFs, parseConfig, toOciSpec } from '../../src/core/config/index.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32, pick } from '../support/prng.js';
 
 const SUBS: Record<string, string[]> = {
   'lxc.cgroup': ['memory.limit_in_bytes', 'cpu.shares', 'devices.allow', 'devices.deny', 'pids.max', 'freezer.state', 'blkio.weight', 'hugetlb.2MB.limit_in_bytes', 'x'],
@@ -55,10 +45,6 @@ const VALID_LINES = [
   'lxc.environment = HOME', 'lxc.environment = A=b', 'lxc.init.uid = 1000', 'lxc.init.cmd = /lib/systemd/systemd', 'lxc.arch = i686',
   'lxc.signal.halt = SIGRTMIN+3', 'lxc.rootfs.options = ro', 'lxc.apparmor.profile = generated', 'lxc.include = /inc/c.conf',
 ];
-
-function pick<T>(rand: () => number, list: readonly T[]): T {
-  return list[Math.floor(rand() * list.length)]!;
-}
 
 function junk(rand: () => number, max = 40): string {
   const n = Math.floor(rand() * max);

@@ -2,9 +2,10 @@
 // a tag (or the only one), for this platform when the tag names an index, its image config
 // and layers, every blob checked against its digest before use.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorralError } from '../../util/errors.js';
+import { descriptor, descriptors, diffIds, dockerEntries, imageConfig, objectIn, type DockerManifestEntry } from './shape.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -35,6 +36,14 @@ function bad(message: string): never {
   throw new CorralError('INVALID_ARGUMENT', message, { hint: 'is this an OCI image layout (oci-layout, index.json, blobs/)?' });
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // missing, a name too long, ...
+  }
+}
+
 export function blobPath(layout: string, digest: string): string {
   const m = /^(sha256|sha512):([0-9a-f]{64}|[0-9a-f]{128})$/.exec(digest);
   if (!m) bad(`"${digest}" is not a digest`);
@@ -43,7 +52,7 @@ export function blobPath(layout: string, digest: string): string {
 
 async function verify(layout: string, d: Descriptor): Promise<string> {
   const path = blobPath(layout, d.digest);
-  if (!existsSync(path)) bad(`blob ${d.digest} is missing from ${layout}`);
+  if (!isFile(path)) bad(`blob ${d.digest} is missing from ${layout}`);
   const [alg, want] = d.digest.split(':') as [string, string];
   const hash = createHash(alg);
   let size = 0;
@@ -56,10 +65,10 @@ async function verify(layout: string, d: Descriptor): Promise<string> {
   return path;
 }
 
-async function json<T>(layout: string, d: Descriptor): Promise<T> {
+async function json(layout: string, d: Descriptor): Promise<unknown> {
   const path = await verify(layout, d);
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch {
     return bad(`blob ${d.digest} is not JSON`);
   }
@@ -83,34 +92,30 @@ export function pickDescriptor(manifests: Descriptor[], tag: string | undefined,
 
 export async function readLayout(layout: string, tag: string | undefined, arch: string): Promise<Image> {
   if (!existsSync(join(layout, 'index.json'))) bad(`${layout} has no index.json`);
-  let index: { manifests?: Descriptor[] };
+  let index: unknown;
   try {
-    index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests?: Descriptor[] };
+    index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
   } catch {
     return bad(`${layout}/index.json is not JSON`);
   }
-  let desc = pickDescriptor(index.manifests ?? [], tag, arch);
+  let desc = pickDescriptor(descriptors(objectIn(index, 'index.json').manifests, 'index.json', 'manifests'), tag, arch);
   for (let depth = 0; INDEX_TYPES.includes(desc.mediaType); depth++) {
     if (depth > 4) bad('image indexes nested too deep');
-    const inner = await json<{ manifests?: Descriptor[] }>(layout, desc);
-    desc = pickDescriptor(inner.manifests ?? [], undefined, arch);
+    const where = `index ${desc.digest}`;
+    desc = pickDescriptor(descriptors(objectIn(await json(layout, desc), where).manifests, where, 'manifests'), undefined, arch);
   }
-  const manifest = await json<{ config?: Descriptor; layers?: Descriptor[] }>(layout, desc);
+  const where = `manifest ${desc.digest}`;
+  const manifest = objectIn(await json(layout, desc), where);
   if (!manifest.config) bad(`manifest ${desc.digest} has no config`);
-  const image = await json<{ config?: ImageConfig }>(layout, manifest.config);
+  const configDesc = descriptor(manifest.config, where, 'config');
+  const image = objectIn(await json(layout, configDesc), `image config ${configDesc.digest}`);
   const layers: Image['layers'] = [];
-  for (const l of manifest.layers ?? []) layers.push({ path: await verify(layout, l), mediaType: l.mediaType });
-  return { config: image.config ?? {}, layers };
-}
-
-interface DockerManifestEntry {
-  Config?: string;
-  RepoTags?: string[] | null;
-  Layers?: string[];
+  for (const l of descriptors(manifest.layers, where, 'layers')) layers.push({ path: await verify(layout, l), mediaType: l.mediaType });
+  return { config: imageConfig(image.config, `image config ${configDesc.digest}`), layers };
 }
 
 function inside(dir: string, rel: string): string {
-  if (typeof rel !== 'string' || rel.startsWith('/') || rel.split('/').includes('..')) bad(`"${rel}" in manifest.json is not a path inside the archive`);
+  if (typeof rel !== 'string' || rel.startsWith('/') || rel.split('/').includes('..') || rel.includes('\0')) bad(`"${rel}" in manifest.json is not a path inside the archive`);
   return join(dir, rel);
 }
 
@@ -124,7 +129,8 @@ export async function readDockerArchive(dir: string, ref: string | undefined): P
   } catch {
     return bad('the docker archive has no readable manifest.json');
   }
-  if (!Array.isArray(entries) || entries.length === 0) bad('the docker archive holds no image');
+  entries = dockerEntries(entries, 'manifest.json');
+  if (entries.length === 0) bad('the docker archive holds no image');
   const matches = ref ? entries.filter((e) => (e.RepoTags ?? []).some((t) => t === ref || t.endsWith(`/${ref}`) || t.endsWith(`:${ref}`))) : entries;
   if (matches.length === 0) bad(`no image tagged "${ref}" in the docker archive`);
   if (matches.length > 1) {
@@ -132,20 +138,21 @@ export async function readDockerArchive(dir: string, ref: string | undefined): P
   }
   const entry = matches[0]!;
   if (!entry.Config) bad('the docker archive manifest names no config');
-  let image: { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };
+  let image: unknown;
   try {
-    image = JSON.parse(readFileSync(inside(dir, entry.Config), 'utf8')) as typeof image;
+    image = JSON.parse(readFileSync(inside(dir, entry.Config), 'utf8'));
   } catch {
     return bad(`the image config ${entry.Config} is not readable JSON`);
   }
-  const diffIds = image.rootfs?.diff_ids ?? [];
+  const config = objectIn(image, entry.Config);
+  const ids = diffIds(config, entry.Config);
   const layers: Image['layers'] = [];
   for (const [i, rel] of (entry.Layers ?? []).entries()) {
     const path = inside(dir, rel);
-    if (!existsSync(path)) bad(`layer ${rel} is missing from the docker archive`);
+    if (!isFile(path)) bad(`layer ${rel} is missing from the docker archive`);
     const head = readFileSync(path).subarray(0, 4);
-    const compressed = (head[0] === 0x1f && head[1] === 0x8b) || head.readUInt32LE(0) === 0xfd2fb528;
-    const want = diffIds[i];
+    const compressed = (head[0] === 0x1f && head[1] === 0x8b) || (head.length === 4 && head.readUInt32LE(0) === 0xfd2fb528);
+    const want = ids[i];
     if (!compressed && want) {
       const [alg, hex] = want.split(':') as [string, string];
       const hash = createHash(alg);
@@ -154,5 +161,5 @@ export async function readDockerArchive(dir: string, ref: string | undefined): P
     }
     layers.push({ path, mediaType: compressed ? 'auto' : 'application/vnd.docker.image.rootfs.diff.tar' });
   }
-  return { config: image.config ?? {}, layers };
+  return { config: imageConfig(config.config, entry.Config), layers };
 }

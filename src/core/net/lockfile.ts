@@ -1,32 +1,19 @@
-// A lock for the network's shared files (a bridge's leases, the choice of a subnet): an
-// atomic mkdir holding the owner's pid and start time, taken over when the owner is gone,
-// waited for (bounded) when held. Node has no flock(), and this is what lock.ts does too.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// A lock for the network's shared files (a bridge's leases, the choice of a subnet): the
+// lock directory of ../lock.ts (owner's pid and start time inside before it appears, taken
+// over when the owner is gone), waited for (bounded) when held. Node has no flock().
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorralError, errnoCode } from '../../util/errors.js';
-import { isSameProcessAlive, processStartTime } from '../../util/proc.js';
+import { CorralError } from '../../util/errors.js';
+import { ownerLine, tryLockDir, unlockDir } from '../lock.js';
 
 export interface FileLock {
   release(): void;
 }
 
 function tryLock(dir: string): FileLock | undefined {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (err) {
-    if (errnoCode(err) !== 'EEXIST') throw err;
-    let owner: string[] = [];
-    try {
-      owner = readFileSync(join(dir, 'owner'), 'utf8').trim().split(' ');
-    } catch {
-      // between the owner's mkdir and its write: held
-      return undefined;
-    }
-    if (owner[0] && !isSameProcessAlive(Number(owner[0]), owner[1] || undefined)) rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  writeFileSync(join(dir, 'owner'), `${process.pid} ${processStartTime(process.pid) ?? ''}`);
-  return { release: () => rmSync(dir, { recursive: true, force: true }) };
+  const owner = ownerLine('network');
+  if (tryLockDir(dir, owner) !== undefined) return undefined;
+  return { release: () => void unlockDir(dir, owner) };
 }
 
 /** Sleep without giving the event loop away: callers hold other state meanwhile. */

@@ -44,9 +44,14 @@ export function opt(schema: Schema): Schema {
   return { ...schema, optional: true };
 }
 
+// Strings end up as C strings (paths, argv, mount data): a NUL would cut them short, and the
+// plan encoder refuses them. (Found by test/unit/spec-fuzz.test.ts.)
+const NUL_BYTE = 'contains a NUL byte';
+
 export function str(pattern?: RegExp, expected = 'string'): Schema {
   return make(expected, (v, path, ctx) => {
-    if (typeof v !== 'string' || (pattern && !pattern.test(v))) mismatch(ctx, path, expected, v);
+    if (typeof v === 'string' && v.includes('\0')) ctx.issues.push({ path, message: NUL_BYTE });
+    else if (typeof v !== 'string' || (pattern && !pattern.test(v))) mismatch(ctx, path, expected, v);
   });
 }
 
@@ -98,7 +103,8 @@ export function record(value: Schema, keys?: Schema): Schema {
     if (!isPlainObject(v)) return mismatch(ctx, path, 'object', v);
     for (const [k, el] of Object.entries(v)) {
       const at = childPath(path, k);
-      if (keys) keys.check(k, at, ctx);
+      if (k.includes('\0')) ctx.issues.push({ path: at, message: `key ${NUL_BYTE}` });
+      else if (keys) keys.check(k, at, ctx);
       value.check(el, at, ctx);
     }
   });
