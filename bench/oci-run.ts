@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < runs; i++) {
       add('node -e 0', timeCommand(process.execPath, ['-e', '0'], env));
+      add('node -e 0 (NODE_EXTRA_CA_CERTS unset)', timeCommand('env', ['-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '-e', '0'], env));
       add('runc run', timeCommand('runc', ['--root', join(root, 'runc'), 'run', '-b', bundle, `r${i}`], env));
-      add('corral oci run (CLI)', timeCommand(process.execPath, [CORRAL, 'oci', '--root', join(root, 'cli'), 'run', '-b', bundle, `c${i}`], env));
+      // bin/corral as users run it: through its shebang
+      add('corral oci run (CLI)', timeCommand(CORRAL, ['oci', '--root', join(root, 'cli'), 'run', '-b', bundle, `c${i}`], env));
       const t0 = performance.now();
       const code = await run(ctx, `a${i}`, { bundle, stdio: ['ignore', 'ignore', 'ignore'] });
       add('corral run (API, in-process)', performance.now() - t0);
@@ -70,6 +72,7 @@ function report(samples: Sample[], runs: number, json: boolean): void {
   const med = Object.fromEntries(samples.map((s) => [s.name, median(s.ms)]));
   const runc = med['runc run']!;
   const node = med['node -e 0']!;
+  const bareNode = med['node -e 0 (NODE_EXTRA_CA_CERTS unset)']!;
   const cli = med['corral oci run (CLI)']!;
   const api = med['corral run (API, in-process)']!;
   const result = {
@@ -80,6 +83,7 @@ function report(samples: Sample[], runs: number, json: boolean): void {
       apiAtMostHalfOfRunc: api <= runc / 2,
       cliWithinNodePlus30ms: cli <= node + 30,
       cliOverNodeMs: cli - node,
+      cliOverBareNodeMs: cli - bareNode,
     },
   };
   if (json) {
@@ -90,6 +94,7 @@ function report(samples: Sample[], runs: number, json: boolean): void {
   process.stdout.write(`\nin-process / runc: ${(api / runc).toFixed(2)}   (target <= 0.50)\n`);
   process.stdout.write(`CLI / runc:        ${(cli / runc).toFixed(2)}\n`);
   process.stdout.write(`CLI - node -e 0:   ${(cli - node).toFixed(1)} ms (target <= 30 ms)\n`);
+  process.stdout.write(`CLI - node -e 0 without NODE_EXTRA_CA_CERTS: ${(cli - bareNode).toFixed(1)} ms\n`);
 }
 
 await main();
