@@ -51,6 +51,8 @@ export interface NetEnv {
   lxcpath: string;
   netDir: string;
   base: string;
+  /** the environment `corral` runs with (this store, bridge, settings) */
+  env: NodeJS.ProcessEnv;
   corral(args: string[], opts?: { timeoutMs?: number; input?: string }): Result;
   /** a config file with these lines, for create -f */
   configFile(name: string, lines: string[]): string;
@@ -70,6 +72,7 @@ export function netEnv(prefix: string): NetEnv {
     lxcpath,
     netDir,
     base,
+    env,
     corral(args, opts = {}) {
       const out = openSync(join(base, 'out'), 'w+');
       const err = openSync(join(base, 'err'), 'w+');

@@ -96,10 +96,7 @@ function packBuild(work: string, root: string, arch: string, release: string, bu
   writeFileSync(join(meta, 'templates/hosts.tpl'), '127.0.0.1\tlocalhost\n127.0.1.1\t{{ instance.name }}.{{ properties.domain }} {{ container.name }}\n');
   writeFileSync(join(meta, 'templates/motd.tpl'), '{% if config_get("user.motd", "") != "" %}x{% endif %}\n');
   const items: Record<string, unknown> = {};
-  const add = (key: string, ftype: string, file: string) => {
-    const data = readFileSync(join(dir, file));
-    items[key] = { ftype, path: `${rel}/${file}`, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
-  };
+  const add = (key: string, ftype: string, file: string) => (items[key] = catalogItem(root, `${rel}/${file}`, ftype));
   execFileSync('tar', ['-cJf', join(dir, 'lxd.tar.xz'), '--numeric-owner', '-C', meta, '.']);
   add('lxd.tar.xz', 'lxd.tar.xz', 'lxd.tar.xz');
   if (kinds.includes('tar')) {
@@ -129,13 +126,24 @@ export function buildFixture(work: string, arch: string): string {
     // only a VM image: not listed, not usable
     [`${DIST}:3.0:${arch}:default`]: product('3.0', { [NEW_BUILD]: { items: { 'disk.qcow2': { ftype: 'disk-kvm.img', path: 'x/disk.qcow2', size: 1, sha256: '0'.repeat(64) } } } }),
   };
+  writeCatalog(root, products);
+  return root;
+}
+
+/** A catalog item for the file at `path` (relative to the server root): its size and sha256. */
+export function catalogItem(root: string, path: string, ftype: string): Record<string, unknown> {
+  const data = readFileSync(join(root, path));
+  return { ftype, path, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** streams/v1/index.json and the images.json catalog it names, for these products. */
+export function writeCatalog(root: string, products: Record<string, unknown>): void {
   const write = (rel: string, doc: unknown) => {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), JSON.stringify(doc));
   };
   write('streams/v1/images.json', { content_id: 'images', datatype: 'image-downloads', format: 'products:1.0', products });
   write('streams/v1/index.json', { format: 'index:1.0', index: { images: { datatype: 'image-downloads', path: 'streams/v1/images.json', format: 'products:1.0', products: Object.keys(products) } } });
-  return root;
 }
 
 function serve(root: string, faults: Faults, requests: ServedRequest[], req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -229,11 +237,14 @@ function readArch(root: string, release: string): string {
  * run is synchronous), with the env lxcEnv gives its tools plus `env`.
  */
 export function runLxcAsync(lxc: LxcEnv, tool: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Result> {
+  const full = { ...process.env, CORRAL_LXCPATH: lxc.lxcpath, CORRAL_DEFAULT_CONF: join(dirname(lxc.lxcpath), 'default.conf'), PATH: `${lxc.bin}:${process.env.PATH ?? ''}`, ...env };
+  return runAsync(tool.startsWith('lxc-') ? join(lxc.bin, tool) : tool, args, full, timeoutMs);
+}
+
+/** A program run without blocking this process (so the image server in it keeps serving), killed after `timeoutMs`. */
+export function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(tool.startsWith('lxc-') ? join(lxc.bin, tool) : tool, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CORRAL_LXCPATH: lxc.lxcpath, CORRAL_DEFAULT_CONF: join(dirname(lxc.lxcpath), 'default.conf'), PATH: `${lxc.bin}:${process.env.PATH ?? ''}`, ...env },
-    });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
