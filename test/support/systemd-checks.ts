@@ -53,8 +53,11 @@ export function bridgeUp(s: SystemdSuite): void {
 /** Remove the container, the bridge and the store (also after a failure), then check nothing is left. */
 export function tearDown(s: SystemdSuite): void {
   const { e, name } = s;
-  e.corral(['stop', '-n', name, '-k']);
-  e.corral(['destroy', '-n', name, '-f']);
+  if (existsSync(join(e.lxcpath, name))) {
+    // after a failure: whatever is left goes
+    e.corral(['stop', '-n', name, '-k']);
+    e.corral(['destroy', '-n', name, '-f']);
+  }
   const down = e.corral(['net', 'down', '--bridge', e.bridge, '--purge']);
   const left = netLeftovers(e, []);
   if (down.code !== 0 || left.length > 0) forceNetCleanup(e, []);
