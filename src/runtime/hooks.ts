@@ -1,12 +1,12 @@
 // Hooks run by the runtime itself (prestart, createRuntime, poststart, poststop): the OCI
 // state on standard input, a timeout, and an error that names the hook and how it failed.
-import { spawn } from 'node:child_process';
 import { CorralError } from '../util/errors.js';
 import type { Hook } from './spec/types.js';
+import { childProcess } from '../util/lazy-builtin.js';
 
 export async function runHook(kind: string, hook: Hook, state: object): Promise<void> {
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
-  const child = spawn(hook.path, args.slice(1), {
+  const child = childProcess().spawn(hook.path, args.slice(1), {
     argv0: args[0],
     env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
     stdio: ['pipe', 'ignore', 'pipe'],

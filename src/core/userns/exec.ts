@@ -4,7 +4,6 @@
 // container's plus the caller's own uid/gid, so that the namespace's root may also use the
 // caller's files (the container directory) — capabilities in a user namespace reach only
 // inodes whose owner and group are mapped in it.
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { HelperError, runHelper, type StdioSlot } from '../../runtime/helper.js';
 import { CLONE } from '../../runtime/plan/linux-constants.js';
@@ -13,6 +12,7 @@ import type { PlanOp } from '../../runtime/plan/ops.js';
 import { CorralError } from '../../util/errors.js';
 import type { IdMap } from '../config/model.js';
 import type { Person } from './subid.js';
+import { childProcess } from '../../util/lazy-builtin.js';
 
 type Map = Omit<IdMap, 'pos'>;
 
@@ -51,7 +51,7 @@ export function findIdmapTools(): IdmapTools {
 }
 
 function hasFileCap(path: string, cap: string): boolean {
-  const r = spawnSync('getcap', [path], { encoding: 'utf8', timeout: 5000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  const r = childProcess().spawnSync('getcap', [path], { encoding: 'utf8', timeout: 5000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
   return r.status === 0 && r.stdout.includes(cap);
 }
 
