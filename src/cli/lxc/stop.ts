@@ -18,8 +18,8 @@ export const command: CommandSpec = {
     const { name, store } = await existingContainer(args, o);
     const { runtimeFor } = await import('../../core/state.js');
     const { stopContainer } = await import('../../core/stop.js');
-    const { launchOf } = await import('../../core/launch.js');
-    const launch = launchOf(store, name);
+    // -k (without -r) needs neither signal of the config: it is not even parsed
+    const launch = o.kill === true && o.reboot !== true ? { haltSignal: 'SIGKILL', rebootSignal: 'SIGKILL' } : (await import('../../core/launch.js')).launchOf(store, name);
     await stopContainer(runtimeFor(store), name, {
       kill: o.kill === true,
       reboot: o.reboot === true,
