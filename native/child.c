@@ -72,8 +72,6 @@ static int op_wait_start(struct ctx *c)
 	return rc < 0 ? fail(err, "write exec.fifo") : 0;
 }
 
-/* Moving oneself through a v1 `tasks` file with pid 0 skips the global
- * threadgroup lock that a write to cgroup.procs takes (and its RCU wait). */
 /* The fd stage 0 opened before CLONE for this CGROUP_ENTER or NS_ENTER (the
  * child may be in the container's mount namespace already). */
 static int prefd(struct ctx *c, const struct op *op)
@@ -83,8 +81,8 @@ static int prefd(struct ctx *c, const struct op *op)
 	return c->prefds[c->nextprefd++];
 }
 
-/* Writing 0 moves the writer alone: unlike a migration of another task, it
- * skips the global threadgroup lock (and its RCU wait). */
+/* Moving oneself through a v1 `tasks` file with pid 0 skips the global
+ * threadgroup lock that a write to cgroup.procs takes (and its RCU wait). */
 static int op_cgroup_enter(struct ctx *c, const struct op *op)
 {
 	int fd = prefd(c, op);

@@ -215,6 +215,10 @@ static int do_clone(struct ctx *c, const struct op *op)
 	c->child = pid;
 	for (int i = 0; i < c->nprefds; i++)
 		close(c->prefds[i]);
+	if (c->clone_cgroup >= 0) {
+		close(c->clone_cgroup);
+		c->clone_cgroup = -1;
+	}
 	close(c->sync[1]);
 	if (c->devnull >= 0)
 		close(c->devnull);
