@@ -192,7 +192,20 @@ static void attack(int pid, const char *exe, int *opath, int *npath)
 	snprintf(path, sizeof path, "/proc/%d/exe", pid);
 	try_write_exe(pid, open(path, O_WRONLY | O_CLOEXEC), "open-exe");
 	int o = open(path, O_PATH | O_CLOEXEC);
-	printf("opath-exe %d %s\n", pid, err(o < 0 ? errno : 0));
+	/* a helper that exec'd the container's command meanwhile is that command now:
+	 * its exe is no helper's, and reaching it says nothing about the helper */
+	char fdpath[64], opened[4096] = "";
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", o);
+	ssize_t on = o >= 0 ? readlink(fdpath, opened, sizeof opened - 1) : -1;
+	if (on > 0)
+		opened[on] = 0;
+	if (o >= 0 && !strstr(opened, "corral-helper")) {
+		printf("opath-exe %d exec-meanwhile\n", pid);
+		close(o);
+		o = -1;
+	} else {
+		printf("opath-exe %d %s\n", pid, err(o < 0 ? errno : 0));
+	}
 	if (o >= 0 && *npath < 64)
 		opath[(*npath)++] = o;
 	/* its fds, read through /proc without ptrace */
