@@ -205,9 +205,12 @@ async function fetchInto(d: FileDownload, part: string, o: FetchOptions): Promis
       // a cut keeps every byte received so far (destroy would drop the stream's buffer): the
       // next attempt resumes after them
       if (e instanceof Transient && !out.destroyed) out.end(() => reject(e));
+      else if (out.closed) reject(e);
       else {
+        // once closed: a stream still opening its file would otherwise create it after
+        // the caller has removed the part
+        out.once('close', () => reject(e));
         out.destroy();
-        reject(e);
       }
     };
     res.body.on('data', (chunk: Buffer) => {

@@ -119,12 +119,16 @@ async function download(client: RegistryClient, d: Descriptor, dest: string, rep
   });
   mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
   const partial = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.partial`;
+  const out = createWriteStream(partial, { mode: 0o644 });
   try {
-    await pipeline(res, check, createWriteStream(partial, { mode: 0o644 }));
+    await pipeline(res, check, out);
     if (size !== d.size) mismatch('blob', d.digest, `${size} bytes, the manifest says ${d.size}`);
     if (hash.digest('hex') !== hex) mismatch('blob', d.digest, 'its content hashes to something else');
     renameSync(partial, dest);
   } catch (e) {
+    // a write stream destroyed while still opening its file opens it afterwards: wait for
+    // it to close, or the removal below comes first and the partial file stays behind
+    if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
     rmSync(partial, { force: true });
     if (e instanceof CorralError) throw e;
     // the cause marks a transfer the network broke off: worth one more try
