@@ -68,8 +68,10 @@ async function runCommand(command: CommandSpec, usageOf: string, argv: string[],
 
 function topHelp(): string {
   const lines = ['Usage: corral <command> [arguments]', '', 'Corral: Linux system containers and an OCI runtime', '', 'Commands:'];
-  for (const c of LXC_COMMANDS.filter((x) => !x.hidden)) lines.push(`  ${c.name.padEnd(12)}${c.summary}`);
-  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(12)}${g.summary}`);
+  const shown = LXC_COMMANDS.filter((x) => !x.hidden);
+  const width = Math.max(...shown.map((c) => c.name.length), ...Object.keys(GROUPS).map((n) => n.length)) + 2;
+  for (const c of shown) lines.push(`  ${c.name.padEnd(width)}${c.summary}`);
+  for (const [name, g] of Object.entries(GROUPS)) lines.push(`  ${name.padEnd(width)}${g.summary}`);
   lines.push('', 'Each command also answers to its LXC name (lxc-create, lxc-start, ...) through a symlink.');
   lines.push('', "Run 'corral <command> --help' for more.");
   return `${lines.join('\n')}\n`;
