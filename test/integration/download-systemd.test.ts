@@ -7,7 +7,6 @@
 // the reason when the tree cannot be had (no debootstrap, or the Debian mirror is out of
 // reach, the same check as debian.test.ts).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -17,17 +16,9 @@ import { tempDir } from '../support/busybox.js';
 import { CORRAL, isRoot } from '../support/cli.js';
 import { buildDebianFixture, debianCacheTree, DEBIAN_BUILD } from '../support/debian-image.js';
 import { hasNetTools } from '../support/net.js';
-import { runAsync, startImageServer, type ImageServer } from '../support/simplestreams.js';
+import { hasSquashfs, runAsync, startImageServer, type ImageServer } from '../support/simplestreams.js';
 import { bridgeConfig, bridgeUp, maskAptTimers, MIRROR_UNREACHABLE, systemdBootChecks, systemdSuite, tearDown } from '../support/systemd-checks.js';
 
-const hasSquashfs = (() => {
-  try {
-    execFileSync('mksquashfs', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const skip = !isRoot() ? 'needs root' : !hasNetTools() ? 'needs iproute2, dnsmasq-base, nftables, util-linux' : !hasSquashfs ? 'needs squashfs-tools' : false;
 const RELEASE = 'bookworm';
 const ARCH = hostArch();

@@ -16,16 +16,8 @@ import { hasBusybox, tempDir } from '../support/busybox.js';
 import { isRoot } from '../support/cli.js';
 import { cgroupDirsOf } from '../support/leftovers.js';
 import { lxcEnv } from '../support/lxc.js';
-import { buildFixture, DIST, NEW_BUILD, OLD_BUILD, runLxcAsync, selfSignedCert, startImageServer, type ImageServer } from '../support/simplestreams.js';
+import { buildFixture, DIST, hasSquashfs, NEW_BUILD, OLD_BUILD, runLxcAsync, selfSignedCert, startImageServer, type ImageServer } from '../support/simplestreams.js';
 
-const hasSquashfs = (() => {
-  try {
-    execFileSync('mksquashfs', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const skip = !isRoot() ? 'needs root' : !hasBusybox() ? 'needs busybox-static' : !hasSquashfs ? 'needs squashfs-tools' : false;
 const ARCH = hostArch();
 

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { hasBusybox } from '../support/busybox.js';
 import { isRoot } from '../support/cli.js';
 import { cgroupDirsOf } from '../support/leftovers.js';
 import { lxcEnv } from '../support/lxc.js';
+import { monitorTalk } from '../support/monitor-talk.js';
 
 const skip = !isRoot() ? 'needs root' : !hasBusybox() ? 'needs busybox-static' : false;
 
@@ -21,20 +21,6 @@ function ppid(pid: number): number {
   return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
 
-/** One request to the monitor's socket, reading what comes back for a while. */
-function monitorTalk(socket: string, request: string, input: string, ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const s = connect(socket, () => s.write(request));
-    s.on('data', (d) => (out += d.toString()));
-    s.on('error', reject);
-    setTimeout(() => s.write(input), 200);
-    setTimeout(() => {
-      s.destroy();
-      resolve(out);
-    }, ms);
-  });
-}
 
 describe('the LXC walkthrough with the lxc-* names', { skip }, () => {
   const lxc = skip ? undefined! : lxcEnv('walk');

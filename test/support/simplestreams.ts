@@ -256,3 +256,13 @@ export function runAsync(file: string, args: string[], env: NodeJS.ProcessEnv, t
     });
   });
 }
+
+/** mksquashfs/unsquashfs are there (squashfs-tools): the squashfs images need them. */
+export const hasSquashfs = (() => {
+  try {
+    execFileSync('mksquashfs', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -8,11 +8,11 @@
 // step first and marks `created`; these checks skip when it could not.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { cgroupDirsOf } from './leftovers.js';
 import { forceNetCleanup, freeSubnet, netEnv, netLeftovers, type NetEnv } from './net.js';
+import { monitorTalk } from './monitor-talk.js';
 
 /** How a failed debootstrap (or corral create -t debian) says the Debian mirror is out of reach. */
 export const MIRROR_UNREACHABLE = /cannot be reached|Failed getting release|Temporary failure|timed out/i;
@@ -80,20 +80,6 @@ export function maskAptTimers(rootfs: string): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One request to the monitor's socket, then a line of input, reading what comes back for a while. */
-function monitorTalk(socket: string, request: string, input: string, ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const s = connect(socket, () => s.write(request));
-    s.on('data', (d) => (out += d.toString()));
-    s.on('error', reject);
-    setTimeout(() => s.write(input), 200);
-    setTimeout(() => {
-      s.destroy();
-      resolve(out);
-    }, ms);
-  });
-}
 
 /**
  * Register the boot checks (after the test file's create step, in its describe). `s` is

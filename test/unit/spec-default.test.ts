@@ -220,7 +220,7 @@ describe('defaultSpec', () => {
       return '';
     }
   })();
-  test('fixture equals live runc 1.1.5 output', { skip: !runcVersion.startsWith('runc version 1.1.5') }, () => {
+  test('fixture equals live runc 1.1.5 output', { skip: !runcVersion.startsWith('runc version 1.1.5') && `the fixture is runc 1.1.5's; this host has ${runcVersion.split('\n')[0] || 'no runc'}` }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'corral-runc-spec-'));
     try {
       execFileSync('runc', ['spec'], { cwd: dir });
