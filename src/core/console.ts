@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { RuntimeContext } from '../runtime/context.js';
 import { helperPath } from '../runtime/helper-path.js';
-import { MONITOR_SOCKET } from './start.js';
+import { MONITOR_SOCKET } from './monitor-request.js';
 
 export function consoleClient(ctx: RuntimeContext, name: string, tty: string, escape: string): Promise<number> {
   const socket = join(ctx.store.dir(name), MONITOR_SOCKET);

@@ -39,13 +39,3 @@ export function monitorSession(runDir: string, request: string, timeoutMs = 1000
   });
   return { reply, closed, close: () => sock.destroy() };
 }
-
-/** One request, one reply line; the connection is closed afterwards. */
-export async function monitorRequest(runDir: string, request: string, timeoutMs = 1000): Promise<string | undefined> {
-  const s = monitorSession(runDir, request, timeoutMs);
-  try {
-    return await s.reply;
-  } finally {
-    s.close();
-  }
-}

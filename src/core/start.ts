@@ -29,7 +29,6 @@ export interface StartOptions {
   locked?: boolean;
 }
 
-export { MONITOR_SOCKET } from './monitor-request.js';
 export const EXIT_FILE = 'exit.json';
 
 export async function startContainer(store: ContainerStore, ctx: RuntimeContext, name: string, opts: StartOptions = {}): Promise<number> {

@@ -35,9 +35,9 @@ async function releaseNet(ctx: RuntimeContext, name: string): Promise<void> {
 }
 
 /**
- * Wait until init has exited (or the record is gone), or the deadline passes. We clean up
- * ourselves as soon as init is dead rather than wait for the monitor's post-stop command,
- * a Node process that takes ~100 ms to start; it finds nothing left to do.
+ * Wait until init has exited (or the record is gone), or the deadline passes, then clean up
+ * ourselves (the monitor was asked not to start its post-stop command; one it started
+ * anyway, an older monitor's, finds nothing left to do).
  */
 async function waitGone(ctx: RuntimeContext, name: string, deadline: number): Promise<boolean> {
   for (;;) {
